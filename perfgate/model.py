@@ -1,0 +1,109 @@
+"""Plain data shared by every layer: endpoint statistics, snapshots, checks and results."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+RESULT_SCHEMA = "perfgate.result/1"
+VERDICT_EXIT_CODES = {"pass": 0, "fail": 3, "regression": 4, "inconclusive": 5}
+CONFIG_ERROR_EXIT_CODE = 2
+
+
+@dataclass
+class EndpointStats:
+    """Counts and the response-time histogram ({bucket ms: count}) of one Locust entry."""
+
+    method: str
+    name: str
+    requests: int = 0
+    failures: int = 0
+    histogram: dict[int, int] = field(default_factory=dict)
+    total_response_time: float = 0.0
+    min_response_time: float | None = None
+    max_response_time: float = 0.0
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.name}" if self.method else self.name
+
+    @property
+    def error_rate(self) -> float:
+        return self.failures / self.requests if self.requests else 0.0
+
+    @property
+    def avg(self) -> float:
+        return self.total_response_time / self.requests if self.requests else 0.0
+
+    def percentile(self, quantile: float) -> float:
+        """Locust's nearest-rank percentile over the histogram, so our numbers match its tables."""
+        counted = sum(self.histogram.values())
+        if not counted:
+            return 0.0
+        allowed_above = int(counted * quantile)
+        processed = 0
+        for bucket in sorted(self.histogram, reverse=True):
+            processed += self.histogram[bucket]
+            if counted - processed <= allowed_above:
+                return float(bucket)
+        return 0.0
+
+
+@dataclass
+class Snapshot:
+    """Stats of every endpoint and of the aggregate over `duration_s` seconds of measurement."""
+
+    endpoints: dict[str, EndpointStats]
+    total: EndpointStats
+    duration_s: float
+
+
+@dataclass
+class CheckResult:
+    endpoint: str  # an endpoint key, "global", or the profile key that matched nothing
+    metric: str
+    limit: str
+    actual: float | None
+    status: str  # pass | fail | no_data | inconclusive
+    message: str
+    rule: str = ""  # the profile key path that produced the check
+    source: str = ""  # file:line of that key
+    baseline: float | None = None
+
+
+@dataclass
+class Result:
+    verdict: str
+    exit_code: int
+    started_at: str
+    duration_s: float
+    host: str
+    profile: str
+    versions: dict[str, str]
+    checks: list[CheckResult]
+    endpoints: dict[str, dict[str, Any]]
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": RESULT_SCHEMA, **asdict(self)}
+
+
+def endpoint_summary(stats: EndpointStats, duration_s: float) -> dict[str, Any]:
+    """The per-endpoint block of result.json: counts, rates, percentiles and the histogram."""
+    return {
+        "method": stats.method,
+        "name": stats.name,
+        "requests": stats.requests,
+        "failures": stats.failures,
+        "error_rate": stats.error_rate,
+        "rps": stats.requests / duration_s if duration_s > 0 else 0.0,
+        "p50": stats.percentile(0.50),
+        "p90": stats.percentile(0.90),
+        "p95": stats.percentile(0.95),
+        "p99": stats.percentile(0.99),
+        "max": stats.max_response_time,
+        "min": stats.min_response_time,
+        "avg": stats.avg,
+        "histogram": {str(bucket): count for bucket, count in sorted(stats.histogram.items())},
+    }

@@ -1,0 +1,277 @@
+"""Threshold profiles: YAML with `extends:` and `${VAR:-default}`, validated against the packaged
+JSON Schema, with every error located as `file:line key.path: expected ..., found ...`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from perfgate.limits import METRIC_NAMES, Limit, expected_form, parse_k6, parse_limit
+from perfgate.units import glob_regex, parse_duration_s
+
+KeyPath = tuple[str | int, ...]
+_ENV_VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_METHOD = re.compile(r"^[A-Z]+$")
+
+
+class ProfileError(Exception):
+    """One or more problems in a profile; each line names the file, line and key path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    scope: str  # endpoint | default | global
+    key: str  # the endpoint key as written ("GET /api/v1/reports/*"), or "default" / "global"
+    limit: Limit
+    path: str  # e.g. endpoints."GET /api/v1/projects".p95
+    location: Location
+
+    def matches(self, method: str, name: str) -> bool:
+        """Whether this endpoint rule's key matches a Locust entry; the method prefix is optional."""
+        head, _, rest = self.key.partition(" ")
+        if rest and _METHOD.match(head):
+            return head == method and bool(glob_regex(rest.strip()).match(name))
+        return bool(glob_regex(self.key).match(name) or glob_regex(self.key).match(f"{method} {name}"))
+
+
+@dataclass(frozen=True)
+class LoadDefaults:
+    users: int | None = None
+    spawn_rate: float | None = None
+    run_time_s: int | None = None
+
+
+@dataclass
+class Profile:
+    path: str
+    load: LoadDefaults = field(default_factory=LoadDefaults)
+    rules: list[Rule] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return json.loads(resources.files("perfgate").joinpath("profile.schema.json").read_text())
+
+
+def show_path(path: KeyPath) -> str:
+    parts = []
+    for part in path:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            text = part if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", part) else json.dumps(part)
+            parts.append(("." if parts else "") + text)
+    return "".join(parts) or "(top level)"
+
+
+# --- reading YAML with locations -------------------------------------------------------------
+
+
+def _interpolate(text: str, file: str) -> str:
+    problems: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$${":
+            return "${"
+        name, default = match.group(1), match.group(2)
+        value = os.environ.get(name)
+        if value is None or (value == "" and default is not None):
+            if default is None:
+                line = text.count("\n", 0, match.start()) + 1
+                problems.append(f"{file}:{line}: environment variable {name} is not set and has no default")
+                return ""
+            return default
+        return value
+
+    result = _ENV_VAR.sub(replace, text)
+    if problems:
+        raise ProfileError(problems)
+    return result
+
+
+def _locations(node: yaml.Node, file: str, path: KeyPath, out: dict[KeyPath, Location]) -> list[str]:
+    """Records where each key path is written; returns duplicate-key problems (YAML keeps the last)."""
+    children: list[tuple[KeyPath, yaml.Node, yaml.Node]] = []
+    problems: list[str] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                problems.append(f"{file}:{key_node.start_mark.line + 1} {show_path((*path, key))}: duplicate key")
+            seen.add(key)
+            children.append(((*path, key), key_node, value_node))
+    elif isinstance(node, yaml.SequenceNode):
+        children = [((*path, index), item, item) for index, item in enumerate(node.value)]
+    for child_path, key_node, value_node in children:
+        out[child_path] = Location(file, key_node.start_mark.line + 1)
+        problems += _locations(value_node, file, child_path, out)
+    return problems
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Location]]:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError([f"{file}: profile file not found (working directory {os.getcwd()})"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError([f"{file}: cannot read the profile: {exc}"]) from None
+    text = _interpolate(text, file)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise ProfileError([f"{file}{line}: invalid YAML: {exc.problem or exc.context}"]) from None
+    except yaml.YAMLError as exc:
+        raise ProfileError([f"{file}: invalid YAML: {exc}"]) from None
+    if node is None:
+        raise ProfileError([f"{file}: the profile is empty; expected a mapping with at least version: 1"])
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise ProfileError([f"{file}:1: expected a mapping with version, load, endpoints..., found a {kind}"])
+    locations: dict[KeyPath, Location] = {}
+    problems = _locations(node, file, (), locations)
+    if problems:
+        raise ProfileError(problems)
+    return data, locations
+
+
+def _merge(base: Any, override: Any) -> Any:
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base[key], value) if key in base else value
+        return merged
+    return override
+
+
+def _load_merged(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[KeyPath, Location]]:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise ProfileError([f"{path}: extends forms a cycle: {cycle}"])
+    data, locations = _read_yaml(path)
+    parent = data.get("extends")
+    if parent is None:
+        return data, locations
+    if not isinstance(parent, str) or not parent:
+        raise ProfileError([f"{locations[('extends',)]} extends: expected the path of a base profile, found {parent!r}"])
+    base_path = path.parent / parent
+    if not base_path.exists():
+        raise ProfileError([f"{locations[('extends',)]} extends: base profile {base_path} not found"])
+    base_data, base_locations = _load_merged(base_path, (*chain, resolved))
+    merged = _merge(base_data, {k: v for k, v in data.items() if k != "extends"})
+    return merged, {**base_locations, **locations}
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def _locate(locations: dict[KeyPath, Location], path: KeyPath, fallback: str) -> str:
+    for end in range(len(path), -1, -1):
+        if path[:end] in locations:
+            return str(locations[path[:end]])
+    return fallback
+
+
+def _schema_problem(error: jsonschema.ValidationError, locations: dict[KeyPath, Location], file: str) -> list[str]:
+    path: KeyPath = tuple(error.absolute_path)
+    found = json.dumps(error.instance) if not isinstance(error.instance, dict | list) else None
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [key for key in error.instance if key not in allowed and not _pattern_allows(error.schema, key)]
+        expected = f"one of {', '.join(allowed)}" if not error.schema.get("patternProperties") else METRIC_NAMES
+        return [
+            f"{_locate(locations, (*path, key), file)} {show_path((*path, key))}: unknown key; expected {expected}"
+            for key in extra
+        ]
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        return [f"{_locate(locations, path, file)} {show_path(path)}: missing key {missing!r}"]
+    metric = path[-1] if path and isinstance(path[-1], str) else ""
+    expected = error.schema.get("x-expected") or (expected_form(metric) if metric else error.message)
+    if found is None:
+        found = "an empty value" if not error.instance else f"a {'mapping' if isinstance(error.instance, dict) else 'list'}"
+    return [f"{_locate(locations, path, file)} {show_path(path)}: expected {expected}, found {found}"]
+
+
+def _pattern_allows(schema_part: dict[str, Any], key: str) -> bool:
+    return any(re.search(pattern, key) for pattern in schema_part.get("patternProperties", {}))
+
+
+def _rules(data: dict[str, Any], locations: dict[KeyPath, Location], file: str) -> tuple[list[Rule], list[str]]:
+    rules: list[Rule] = []
+    problems: list[str] = []
+    blocks: list[tuple[str, str, KeyPath, Any]] = []
+    if "global" in data:
+        blocks.append(("global", "global", ("global",), data["global"]))
+    if "default" in data:
+        blocks.append(("default", "default", ("default",), data["default"]))
+    blocks += [("endpoint", key, ("endpoints", key), value) for key, value in data.get("endpoints", {}).items()]
+    for scope, key, path, block in blocks:
+        items: list[tuple[KeyPath, Any, Any]] = (
+            [((*path, i), None, expr) for i, expr in enumerate(block)]
+            if isinstance(block, list)
+            else [((*path, metric), metric, text) for metric, text in block.items()]
+        )
+        for item_path, metric, text in items:
+            where = _locate(locations, item_path, file)
+            try:
+                limit = parse_k6(text) if metric is None else parse_limit(metric, text)
+            except ValueError as exc:
+                problems.append(f"{where} {show_path(item_path)}: {exc}")
+                continue
+            location = locations.get(item_path) or Location(file, 0)
+            rules.append(Rule(scope, key, limit, show_path(item_path), location))
+    return rules, problems
+
+
+def load_profile(path: str | os.PathLike[str]) -> Profile:
+    """Reads, merges, interpolates and validates a profile; raises ProfileError with every problem."""
+    file = str(path)
+    data, locations = _load_merged(Path(path))
+    validator = jsonschema.Draft202012Validator(schema())
+    problems = [
+        problem
+        for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        for problem in _schema_problem(error, locations, file)
+    ]
+    if problems:
+        raise ProfileError(problems)
+    rules, problems = _rules(data, locations, file)
+    load = data.get("load", {})
+    run_time = None
+    if "run_time" in load:
+        try:
+            run_time = round(parse_duration_s(load["run_time"]))
+        except ValueError as exc:
+            problems.append(f"{_locate(locations, ('load', 'run_time'), file)} load.run_time: {exc}")
+    if problems:
+        raise ProfileError(problems)
+    return Profile(file, LoadDefaults(load.get("users"), load.get("spawn_rate"), run_time), rules, data)

@@ -1,0 +1,21 @@
+"""result.json: the run's verdict, checks and endpoint statistics (also the baseline format)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from perfgate.model import Result
+from perfgate.report.files import write_atomic
+
+FILE_NAME = "result.json"
+
+
+def render(result: Result) -> str:
+    return json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
+
+
+def write(result: Result, report_dir: Path) -> Path:
+    path = report_dir / FILE_NAME
+    write_atomic(path, render(result))
+    return path
