@@ -1,0 +1,116 @@
+"""The gate end to end: `locust -f locustfiles/ci.py --headless` with real processes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.processes import LOCUSTFILES, REPO, Finished, get_json, run_locust
+
+CI = LOCUSTFILES / "ci.py"
+
+
+def gate(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[Finished, dict | None]:
+    """Runs the main job with reports in tmp_path; returns the process and result.json (if written)."""
+    finished = run_locust(CI, "--report-dir", str(tmp_path / "reports"), *args, cwd=REPO, env=env)
+    result_file = tmp_path / "reports" / "result.json"
+    return finished, json.loads(result_file.read_text()) if result_file.exists() else None
+
+
+def write_profile(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "profile.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_unchanged_api_passes_with_every_check_passed(tmp_path):
+    finished, result = gate(tmp_path, "-t", "20s")
+    assert finished.returncode == 0, finished.output[-3000:]
+    assert result is not None and result["verdict"] == "pass" and result["exit_code"] == 0
+    assert len(result["checks"]) >= 8
+    assert {check["status"] for check in result["checks"]} == {"pass"}
+    assert "started the embedded demo API" in finished.stderr
+    assert "perfgate: PASS" in finished.stdout
+    projects = result["endpoints"]["GET /api/v1/projects"]
+    assert projects["requests"] > 0 and projects["histogram"] and projects["p95"] > 0
+
+
+def test_injected_latency_fails_the_projects_p95_check(tmp_path):
+    finished, result = gate(tmp_path, "-t", "10s", env={"PERFGATE_DEMO_INJECT": "latency:GET /api/v1/projects:700"})
+    assert finished.returncode == 3, finished.output[-3000:]
+    failed = [(c["endpoint"], c["metric"]) for c in result["checks"] if c["status"] == "fail"]
+    assert failed == [("GET /api/v1/projects", "p95")]
+    assert "FAIL    GET /api/v1/projects" in finished.stdout
+    assert "perfgate: FAIL (1 of" in finished.stdout
+
+
+def test_injected_errors_fail_the_error_rate_check(tmp_path):
+    finished, result = gate(tmp_path, "-t", "10s", env={"PERFGATE_DEMO_INJECT": "errors:*:5"})
+    assert finished.returncode == 3, finished.output[-3000:]
+    failed = {(c["endpoint"], c["metric"]) for c in result["checks"] if c["status"] == "fail"}
+    assert ("global", "error_rate") in failed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version: 1\nendpoints:\n  \"GET /a\": {p95: \"< 1s\"\n", "profile.yaml:4: invalid YAML"),
+        ("version: 1\nendpoint:\n  \"GET /a\": {p95: \"< 1s\"}\n", "profile.yaml:2 endpoint: unknown key"),
+        (
+            "version: 1\nendpoints:\n  \"GET /api/v1/projects\":\n    p95: fast\n",
+            'profile.yaml:4 endpoints."GET /api/v1/projects".p95: expected a duration limit like "< 500ms", found "fast"',
+        ),
+        ("version: 1\nload:\n  run_time: soon\n", "profile.yaml:3 load.run_time: expected a duration"),
+    ],
+)
+def test_an_invalid_profile_stops_the_run_before_any_request(text, expected, demo_api, tmp_path):
+    served_before = get_json(demo_api.url + "/healthz")["requests_served"]
+    profile = write_profile(tmp_path, text)
+    finished, result = gate(tmp_path, "-t", "10s", "-H", demo_api.url, "--thresholds", str(profile))
+    assert finished.returncode == 2
+    assert expected in finished.stderr
+    assert result is None
+    assert get_json(demo_api.url + "/healthz")["requests_served"] == served_before
+
+
+def test_a_missing_profile_file_is_exit_2(demo_api, tmp_path):
+    served_before = get_json(demo_api.url + "/healthz")["requests_served"]
+    finished, _ = gate(tmp_path, "-t", "10s", "-H", demo_api.url, "--thresholds", "thresholds/nope.yaml")
+    assert finished.returncode == 2
+    assert "thresholds/nope.yaml: profile file not found" in finished.stderr
+    assert get_json(demo_api.url + "/healthz")["requests_served"] == served_before
+
+
+def test_a_threshold_on_an_endpoint_without_requests_is_no_data(demo_api, tmp_path):
+    profile = write_profile(
+        tmp_path,
+        'version: 1\nendpoints:\n  "GET /api/v1/projects": {p95: "< 1s"}\n  "GET /api/v1/billing/*": {p95: "< 1s"}\n',
+    )
+    finished, result = gate(tmp_path, "-t", "6s", "-u", "8", "-r", "8", "-H", demo_api.url, "--thresholds", str(profile))
+    assert finished.returncode == 5, finished.output[-3000:]
+    assert result["verdict"] == "inconclusive"
+    statuses = {c["endpoint"]: c["status"] for c in result["checks"]}
+    assert statuses == {"GET /api/v1/projects": "pass", "GET /api/v1/billing/*": "no_data"}
+    assert "NO DATA  GET /api/v1/billing/*" in finished.stdout
+
+
+def test_a_few_failures_under_a_passing_error_rate_limit_exit_0(start_demo, tmp_path):
+    demo = start_demo("errors:GET /api/v1/deployments/:id:10")
+    profile = write_profile(tmp_path, 'version: 1\nglobal:\n  error_rate: "< 5%"\n')
+    finished, result = gate(tmp_path, "-t", "10s", "-u", "10", "-r", "10", "-H", demo.url, "--thresholds", str(profile))
+    assert finished.returncode == 0, finished.output[-3000:]
+    failures = sum(endpoint["failures"] for endpoint in result["endpoints"].values())
+    assert failures > 0
+    assert result["checks"][0]["status"] == "pass" and 0 < result["checks"][0]["actual"] < 0.05
+
+
+def test_profile_load_defaults_apply_when_the_command_line_is_silent(demo_api, tmp_path):
+    profile = write_profile(
+        tmp_path, 'version: 1\nload:\n  users: 3\n  spawn_rate: 3\n  run_time: 4s\nglobal:\n  requests: "> 0"\n'
+    )
+    finished, result = gate(tmp_path, "-H", demo_api.url, "--thresholds", str(profile))
+    assert finished.returncode == 0, finished.output[-3000:]
+    assert 3 <= result["duration_s"] <= 6
+    assert "Ramping to 3 users" in finished.stderr or "All users spawned" in finished.stderr

@@ -1,0 +1,60 @@
+"""Starting real processes from tests: bounded in time, always stopped by PID (process group)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+LOCUSTFILES = REPO / "locustfiles"
+
+
+@dataclass
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_bounded(command: list[str], timeout_s: float, cwd: Path, env: dict[str, str] | None = None) -> Finished:
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    return Finished(process.returncode, stdout, stderr)
+
+
+def run_locust(
+    locustfile: Path, *args: str, cwd: Path, env: dict[str, str] | None = None, timeout_s: float = 240
+) -> Finished:
+    command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--only-summary", *args]
+    return run_bounded(command, timeout_s, cwd, env)
+
+
+def get_json(url: str, headers: dict[str, str] | None = None) -> Any:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
