@@ -46,4 +46,6 @@ class BuildPipelineUser(HttpUser):
     def build_artifacts(self) -> None:
         build_id = random.choice(BUILDS_WITH_ARTIFACTS)
         kind = random.choice(("docker-image", "test-report", "sbom"))
-        self.auth.request("GET", f"/api/v1/builds/{build_id}/artifacts?type={kind}", name="/api/v1/builds/:id/artifacts")
+        self.auth.request(
+            "GET", f"/api/v1/builds/{build_id}/artifacts?type={kind}", name="/api/v1/builds/:id/artifacts"
+        )

@@ -8,13 +8,13 @@ With no --host the demo API is started on a free 127.0.0.1 port for the run
 
 from pathlib import Path
 
-import perfgate
-from perfgate.demo.embed import serve_demo_api_when_no_host
-
 from build_pipeline_user import BuildPipelineUser
 from deployment_user import DeploymentUser
 from devops_user import DevOpsApiUser
 from reporting_user import ReportingUser
+
+import perfgate
+from perfgate.demo.embed import serve_demo_api_when_no_host
 
 perfgate.set_defaults(thresholds=Path(__file__).resolve().parent.parent / "thresholds" / "ci.yaml")
 serve_demo_api_when_no_host()

@@ -16,7 +16,9 @@ class ReportingUser(HttpUser):
     wait_time = between(0.3, 0.8)
 
     def on_start(self) -> None:
-        self.auth = session_auth(self.client, credential("PERFGATE_SESSION_USER"), credential("PERFGATE_SESSION_PASSWORD"))
+        self.auth = session_auth(
+            self.client, credential("PERFGATE_SESSION_USER"), credential("PERFGATE_SESSION_PASSWORD")
+        )
 
     @task
     def deployment_frequency(self) -> None:
@@ -33,4 +35,6 @@ class ReportingUser(HttpUser):
     @task
     def lead_time(self) -> None:
         repository = random.choice(REPOSITORIES)
-        self.auth.request("GET", f"/api/v1/reports/lead-time?repository={repository}&branch=main", name="/api/v1/reports/lead-time")
+        self.auth.request(
+            "GET", f"/api/v1/reports/lead-time?repository={repository}&branch=main", name="/api/v1/reports/lead-time"
+        )

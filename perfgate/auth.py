@@ -74,7 +74,8 @@ class Authenticator:
 
     `obtain` gets fresh credentials (a login); `renew` may use a refresh token and falls back to
     `obtain`. Tokens are renewed `refresh_margin_s` before they expire, at most a fifth of their
-    lifetime so that short-lived tokens are not renewed on every request. Back-off after a failed login doubles from `backoff_s` up to `max_backoff_s`.
+    lifetime so that short-lived tokens are not renewed on every request. Back-off after a failed
+    login doubles from `backoff_s` up to `max_backoff_s`.
     """
 
     def __init__(
@@ -176,9 +177,7 @@ def client_credentials_auth(
     return Authenticator(client, obtain)
 
 
-def session_auth(
-    client: Any, username: str, password: str, login_path: str = "/api/v1/session/login"
-) -> Authenticator:
+def session_auth(client: Any, username: str, password: str, login_path: str = "/api/v1/session/login") -> Authenticator:
     """A session cookie kept by the client's cookie jar; a 401 logs in again."""
 
     def obtain() -> Grant:

@@ -155,7 +155,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Location]]:
     if not isinstance(data, dict):
         kind = type(data).__name__
         raise ProfileError([f"{file}:1: expected a mapping with version, load, endpoints..., found a {kind}"])
-    locations: dict[KeyPath, Location] = {}
+    locations: dict[KeyPath, Location] = {(): Location(file, node.start_mark.line + 1)}
     problems = _locations(node, file, (), locations)
     if problems:
         raise ProfileError(problems)
@@ -181,7 +181,9 @@ def _load_merged(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, An
     if parent is None:
         return data, locations
     if not isinstance(parent, str) or not parent:
-        raise ProfileError([f"{locations[('extends',)]} extends: expected the path of a base profile, found {parent!r}"])
+        raise ProfileError(
+            [f"{locations[('extends',)]} extends: expected the path of a base profile, found {parent!r}"]
+        )
     base_path = path.parent / parent
     if not base_path.exists():
         raise ProfileError([f"{locations[('extends',)]} extends: base profile {base_path} not found"])
@@ -217,7 +219,9 @@ def _schema_problem(error: jsonschema.ValidationError, locations: dict[KeyPath, 
     metric = path[-1] if path and isinstance(path[-1], str) else ""
     expected = error.schema.get("x-expected") or (expected_form(metric) if metric else error.message)
     if found is None:
-        found = "an empty value" if not error.instance else f"a {'mapping' if isinstance(error.instance, dict) else 'list'}"
+        found = (
+            "an empty value" if not error.instance else f"a {'mapping' if isinstance(error.instance, dict) else 'list'}"
+        )
     return [f"{_locate(locations, path, file)} {show_path(path)}: expected {expected}, found {found}"]
 
 

@@ -84,7 +84,14 @@ def create_and_seed(path: str, now: float | None = None) -> None:
     repos = [(i, f"acme/{name}", service_id) for i, (service_id, name, _) in enumerate(services, start=1)]
     db.executemany("INSERT INTO repositories VALUES (?, ?, ?)", repos)
     projects = [
-        (pid, repos[i][1].split("/")[1], repos[i][0], services[i][2], now - 400 * DAY_S, now - rng.random() * 30 * DAY_S)
+        (
+            pid,
+            repos[i][1].split("/")[1],
+            repos[i][0],
+            services[i][2],
+            now - 400 * DAY_S,
+            now - rng.random() * 30 * DAY_S,
+        )
         for i, pid in enumerate(SEEDED_PROJECT_IDS)
     ]
     db.executemany("INSERT INTO projects VALUES (?, ?, ?, ?, ?, ?)", projects)
@@ -97,7 +104,9 @@ def create_and_seed(path: str, now: float | None = None) -> None:
         finished = created + rng.uniform(60, 1800) if status in ("succeeded", "failed", "canceled") else None
         branch = rng.choices(BRANCHES, weights=(40, 20, 10, 15, 10, 5))[0]
         source = rng.choice(("push", "merge_request", "schedule", "api"))
-        builds.append((build_id, project[0], project[2], branch, _sha(rng), status, source, "ci-bot", created, finished))
+        builds.append(
+            (build_id, project[0], project[2], branch, _sha(rng), status, source, "ci-bot", created, finished)
+        )
         if status == "succeeded":
             successful.append((build_id, project[2], created, finished))
             for kind in rng.sample(ARTIFACT_TYPES, 2):
@@ -107,9 +116,7 @@ def create_and_seed(path: str, now: float | None = None) -> None:
         " triggered_by, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         builds,
     )
-    db.executemany(
-        "INSERT INTO artifacts (build_id, type, name, size_bytes, sha256) VALUES (?, ?, ?, ?, ?)", artifacts
-    )
+    db.executemany("INSERT INTO artifacts (build_id, type, name, size_bytes, sha256) VALUES (?, ?, ?, ?, ?)", artifacts)
     service_of_repo = {repo_id: service_id for repo_id, _, service_id in repos}
     deployments = []
     for deployment_id in range(FIRST_DEPLOYMENT_ID, FIRST_DEPLOYMENT_ID + DEPLOYMENT_COUNT):

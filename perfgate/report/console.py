@@ -36,7 +36,9 @@ def status_line(result: Result) -> str:
 def render(result: Result) -> str:
     rows = [("STATUS", "ENDPOINT", "METRIC", "LIMIT", "ACTUAL")]
     for check in sorted(result.checks, key=lambda c: _ORDER.get(c.status, 9)):
-        rows.append((STATUS_LABELS.get(check.status, check.status), check.endpoint, check.metric, check.limit, _actual(check)))
+        rows.append(
+            (STATUS_LABELS.get(check.status, check.status), check.endpoint, check.metric, check.limit, _actual(check))
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     details = [f"  {c.endpoint}: {c.message} ({c.source})" for c in result.checks if c.status != "pass"]

@@ -139,8 +139,12 @@ def test_resources_and_seeded_ids(demo_api):
         assert call(demo_api, "GET", f"/api/v1/builds/{build_id}/status", headers=auth)[0] == 200
     assert call(demo_api, "GET", "/api/v1/deployments/55021", headers=auth)[1]["id"] == 55021
     assert call(demo_api, "GET", "/api/v1/builds/9001/artifacts?type=sbom", headers=auth)[0] == 200
-    status, deployments, _ = call(demo_api, "GET", "/api/v1/deployments?environment=production&status=failed", headers=auth)
-    assert status == 200 and {(d["environment"], d["status"]) for d in deployments["items"]} == {("production", "failed")}
+    status, deployments, _ = call(
+        demo_api, "GET", "/api/v1/deployments?environment=production&status=failed", headers=auth
+    )
+    assert status == 200 and {(d["environment"], d["status"]) for d in deployments["items"]} == {
+        ("production", "failed")
+    }
 
 
 def test_builds_are_written_and_retried(demo_api):
@@ -175,7 +179,9 @@ def test_injected_errors_answer_500_without_a_stack_trace(start_demo):
     assert status == 500 and body["error"] == "injected_error"
 
 
-@pytest.mark.parametrize("spec", ["latency:GET /x", "errors:*:150", "latency:*:fast", "slowauth", "errors:*:5:until=soon"])
+@pytest.mark.parametrize(
+    "spec", ["latency:GET /x", "errors:*:150", "latency:*:fast", "slowauth", "errors:*:5:until=soon"]
+)
 def test_a_malformed_injection_is_refused_at_start(spec):
     finished = run_bounded(
         [sys.executable, "-m", "perfgate", "demo-api", "--port", "0", "--inject", spec], timeout_s=30, cwd=REPO

@@ -56,11 +56,12 @@ def test_injected_errors_fail_the_error_rate_check(tmp_path):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("version: 1\nendpoints:\n  \"GET /a\": {p95: \"< 1s\"\n", "profile.yaml:4: invalid YAML"),
-        ("version: 1\nendpoint:\n  \"GET /a\": {p95: \"< 1s\"}\n", "profile.yaml:2 endpoint: unknown key"),
+        ('version: 1\nendpoints:\n  "GET /a": {p95: "< 1s"\n', "profile.yaml:4: invalid YAML"),
+        ('version: 1\nendpoint:\n  "GET /a": {p95: "< 1s"}\n', "profile.yaml:2 endpoint: unknown key"),
         (
-            "version: 1\nendpoints:\n  \"GET /api/v1/projects\":\n    p95: fast\n",
-            'profile.yaml:4 endpoints."GET /api/v1/projects".p95: expected a duration limit like "< 500ms", found "fast"',
+            'version: 1\nendpoints:\n  "GET /api/v1/projects":\n    p95: fast\n',
+            'profile.yaml:4 endpoints."GET /api/v1/projects".p95: '
+            'expected a duration limit like "< 500ms", found "fast"',
         ),
         ("version: 1\nload:\n  run_time: soon\n", "profile.yaml:3 load.run_time: expected a duration"),
     ],
@@ -88,7 +89,9 @@ def test_a_threshold_on_an_endpoint_without_requests_is_no_data(demo_api, tmp_pa
         tmp_path,
         'version: 1\nendpoints:\n  "GET /api/v1/projects": {p95: "< 1s"}\n  "GET /api/v1/billing/*": {p95: "< 1s"}\n',
     )
-    finished, result = gate(tmp_path, "-t", "6s", "-u", "8", "-r", "8", "-H", demo_api.url, "--thresholds", str(profile))
+    finished, result = gate(
+        tmp_path, "-t", "6s", "-u", "8", "-r", "8", "-H", demo_api.url, "--thresholds", str(profile)
+    )
     assert finished.returncode == 5, finished.output[-3000:]
     assert result["verdict"] == "inconclusive"
     statuses = {c["endpoint"]: c["status"] for c in result["checks"]}
