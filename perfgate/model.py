@@ -35,6 +35,29 @@ class EndpointStats:
     def avg(self) -> float:
         return self.total_response_time / self.requests if self.requests else 0.0
 
+    def minus(self, earlier: EndpointStats) -> EndpointStats:
+        """The requests between an earlier snapshot of this entry and this one (counts are additive).
+
+        min and max are not: the interval keeps this snapshot's max only if it rose, else the
+        largest bucket seen in the interval stands in for it.
+        """
+        histogram = {
+            bucket: count - earlier.histogram.get(bucket, 0)
+            for bucket, count in self.histogram.items()
+            if count - earlier.histogram.get(bucket, 0) > 0
+        }
+        rose = self.max_response_time > earlier.max_response_time
+        return EndpointStats(
+            self.method,
+            self.name,
+            self.requests - earlier.requests,
+            self.failures - earlier.failures,
+            histogram,
+            self.total_response_time - earlier.total_response_time,
+            min(histogram, default=None),
+            self.max_response_time if rose else float(max(histogram, default=0)),
+        )
+
     def percentile(self, quantile: float) -> float:
         """Locust's nearest-rank percentile over the histogram, so our numbers match its tables."""
         counted = sum(self.histogram.values())
@@ -51,11 +74,18 @@ class EndpointStats:
 
 @dataclass
 class Snapshot:
-    """Stats of every endpoint and of the aggregate over `duration_s` seconds of measurement."""
+    """Stats of every endpoint and of the aggregate over `duration_s` seconds, ending `at_s` seconds
+    after the test started. Locust's stats are cumulative; `minus` gives any interval between two."""
 
     endpoints: dict[str, EndpointStats]
     total: EndpointStats
     duration_s: float
+    at_s: float = 0.0
+
+    def minus(self, earlier: Snapshot) -> Snapshot:
+        empty = EndpointStats("", "")
+        endpoints = {key: stats.minus(earlier.endpoints.get(key, empty)) for key, stats in self.endpoints.items()}
+        return Snapshot(endpoints, self.total.minus(earlier.total), self.at_s - earlier.at_s, self.at_s)
 
 
 @dataclass

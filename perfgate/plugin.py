@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import locust
+import locust.stats
 from locust import events
 from locust import log as locust_log
 from locust.runners import WorkerRunner
 
 from perfgate import __version__
+from perfgate.buckets import bucket_ms
 from perfgate.evaluate import evaluate, exit_code_of, verdict_of
 from perfgate.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, CheckResult, EndpointStats, Result, Snapshot
 from perfgate.model import endpoint_summary as summarise
@@ -30,6 +32,7 @@ from perfgate.profile import LoadDefaults, Profile, ProfileError, load_profile
 from perfgate.report import console, result_json
 
 logger = logging.getLogger("perfgate")
+locust.stats.bucket_response_time = bucket_ms
 DEFAULTS: dict[str, str | None] = {"thresholds": None, "report_dir": "reports"}
 
 

@@ -21,6 +21,7 @@ from perfgate.units import glob_regex, parse_duration_s
 KeyPath = tuple[str | int, ...]
 _ENV_VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _METHOD = re.compile(r"^[A-Z]+$")
+RULE_KEYS = f"{METRIC_NAMES}, or the options for, window, abort"
 
 
 class ProfileError(Exception):
@@ -41,12 +42,21 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Abort:
+    after_s: float = 0.0  # grace period from the start of measurement
+    for_s: float | None = None  # breached continuously this long before aborting
+
+
+@dataclass(frozen=True)
 class Rule:
     scope: str  # endpoint | default | global
     key: str  # the endpoint key as written ("GET /api/v1/reports/*"), or "default" / "global"
     limit: Limit
     path: str  # e.g. endpoints."GET /api/v1/projects".p95
     location: Location
+    for_s: float | None = None  # fails only when breached continuously for this long
+    window_s: float | None = None  # judged on the last window_s seconds of the run only
+    abort: Abort | None = None  # stops the run as soon as it is breached
 
     def matches(self, method: str, name: str) -> bool:
         """Whether this endpoint rule's key matches a Locust entry; the method prefix is optional."""
@@ -63,12 +73,23 @@ class LoadDefaults:
     run_time_s: int | None = None
 
 
+@dataclass(frozen=True)
+class Settings:
+    warmup_s: float = 0.0
+    warmup_until_spawned: bool = False
+    evaluate_every_s: float = 2.0
+    min_requests: int | None = None  # None: derived per check, see evaluate.min_requests_for
+    max_generator_cpu: float = 90.0
+    on_inconclusive: str = "inconclusive"
+
+
 @dataclass
 class Profile:
     path: str
     load: LoadDefaults = field(default_factory=LoadDefaults)
     rules: list[Rule] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
 
 
 @cache
@@ -203,12 +224,17 @@ def _locate(locations: dict[KeyPath, Location], path: KeyPath, fallback: str) ->
 
 
 def _schema_problem(error: jsonschema.ValidationError, locations: dict[KeyPath, Location], file: str) -> list[str]:
+    if error.validator == "anyOf" and "x-expected" not in error.schema:
+        # report the branch whose type fits the value ("fast" is a bad limit, not a bad mapping)
+        fitting = [e for e in error.context or [] if e.validator != "type"]
+        if fitting:
+            return [p for sub_error in fitting for p in _schema_problem(sub_error, locations, file)]
     path: KeyPath = tuple(error.absolute_path)
     found = json.dumps(error.instance) if not isinstance(error.instance, dict | list) else None
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = [key for key in error.instance if key not in allowed and not _pattern_allows(error.schema, key)]
-        expected = f"one of {', '.join(allowed)}" if not error.schema.get("patternProperties") else METRIC_NAMES
+        expected = f"one of {', '.join(allowed)}" if not error.schema.get("patternProperties") else RULE_KEYS
         return [
             f"{_locate(locations, (*path, key), file)} {show_path((*path, key))}: unknown key; expected {expected}"
             for key in extra
@@ -229,6 +255,50 @@ def _pattern_allows(schema_part: dict[str, Any], key: str) -> bool:
     return any(re.search(pattern, key) for pattern in schema_part.get("patternProperties", {}))
 
 
+OPTION_KEYS = ("for", "window", "abort")
+
+
+def _abort(value: Any) -> Abort | None:
+    if value is True:
+        return Abort()
+    if isinstance(value, dict):
+        after, sustained = value.get("after"), value.get("for")
+        return Abort(parse_duration_s(after) if after is not None else 0.0, _seconds(sustained))
+    return None
+
+
+def _seconds(value: Any) -> float | None:
+    return parse_duration_s(value) if value is not None else None
+
+
+def _options(options: dict[str, Any]) -> dict[str, Any]:
+    return {"for_s": _seconds(options.get("for")), "window_s": _seconds(options.get("window"))}
+
+
+def _block_items(path: KeyPath, block: Any) -> list[tuple[KeyPath, str | None, Any, dict[str, Any]]]:
+    """(path, metric or None for k6, limit text, options) for every limit in a rules block."""
+    if isinstance(block, list):
+        items = []
+        for index, item in enumerate(block):
+            if isinstance(item, dict):  # k6's {threshold, abortOnFail, delayAbortEval}
+                abort = {"after": item.get("delayAbortEval", 0)} if item.get("abortOnFail") else False
+                items.append(((*path, index), None, item["threshold"], {"abort": abort}))
+            else:
+                items.append(((*path, index), None, item, {}))
+        return items
+    shared = {key: block[key] for key in OPTION_KEYS if key in block}
+    items = []
+    for metric, value in block.items():
+        if metric in OPTION_KEYS:
+            continue
+        if isinstance(value, dict):
+            own = {key: value[key] for key in OPTION_KEYS if key in value}
+            items.append(((*path, metric, "limit"), metric, value["limit"], {**shared, **own}))
+        else:
+            items.append(((*path, metric), metric, value, shared))
+    return items
+
+
 def _rules(data: dict[str, Any], locations: dict[KeyPath, Location], file: str) -> tuple[list[Rule], list[str]]:
     rules: list[Rule] = []
     problems: list[str] = []
@@ -238,22 +308,33 @@ def _rules(data: dict[str, Any], locations: dict[KeyPath, Location], file: str) 
     if "default" in data:
         blocks.append(("default", "default", ("default",), data["default"]))
     blocks += [("endpoint", key, ("endpoints", key), value) for key, value in data.get("endpoints", {}).items()]
+    abort_on = set(data.get("abort_on", []))
     for scope, key, path, block in blocks:
-        items: list[tuple[KeyPath, Any, Any]] = (
-            [((*path, i), None, expr) for i, expr in enumerate(block)]
-            if isinstance(block, list)
-            else [((*path, metric), metric, text) for metric, text in block.items()]
-        )
-        for item_path, metric, text in items:
+        for item_path, metric, text, options in _block_items(path, block):
             where = _locate(locations, item_path, file)
             try:
                 limit = parse_k6(text) if metric is None else parse_limit(metric, text)
+                abort = _abort(options.get("abort", limit.metric in abort_on))
+                rule_options = _options(options)
             except ValueError as exc:
                 problems.append(f"{where} {show_path(item_path)}: {exc}")
                 continue
             location = locations.get(item_path) or Location(file, 0)
-            rules.append(Rule(scope, key, limit, show_path(item_path), location))
+            rules.append(Rule(scope, key, limit, show_path(item_path), location, abort=abort, **rule_options))
     return rules, problems
+
+
+def _settings(data: dict[str, Any]) -> Settings:
+    settings = data.get("settings", {})
+    warmup = settings.get("warmup", 0)
+    return Settings(
+        warmup_s=0.0 if warmup == "spawn" else parse_duration_s(warmup),
+        warmup_until_spawned=warmup == "spawn",
+        evaluate_every_s=parse_duration_s(settings.get("evaluate_every", 2)),
+        min_requests=settings.get("min_requests"),
+        max_generator_cpu=float(settings.get("max_generator_cpu", 90)),
+        on_inconclusive=settings.get("on_inconclusive", "inconclusive"),
+    )
 
 
 def load_profile(path: str | os.PathLike[str]) -> Profile:
@@ -278,4 +359,13 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
             problems.append(f"{_locate(locations, ('load', 'run_time'), file)} load.run_time: {exc}")
     if problems:
         raise ProfileError(problems)
-    return Profile(file, LoadDefaults(load.get("users"), load.get("spawn_rate"), run_time), rules, data)
+    settings = _settings(data)
+    if settings.evaluate_every_s < 0.5:
+        where = _locate(locations, ("settings", "evaluate_every"), file)
+        problems.append(
+            f"{where} settings.evaluate_every: expected at least 0.5s, found {settings.evaluate_every_s:g}s"
+        )
+    if problems:
+        raise ProfileError(problems)
+    load_defaults = LoadDefaults(load.get("users"), load.get("spawn_rate"), run_time)
+    return Profile(file, load_defaults, rules, data, settings)

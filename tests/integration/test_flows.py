@@ -74,16 +74,17 @@ def test_injected_latency_raises_projects_p95_by_the_injected_amount(demo_api, s
     slowed_demo = start_demo("latency:GET /api/v1/projects:200")
     slowed = run_flow("devops_user", slowed_demo.url, tmp_path / "slow")
     projects = slowed["GET /api/v1/projects"]
-    assert projects.avg >= plain.avg + 200
-    # Locust's histogram keeps two significant digits: 205 ms is stored as 200 (±5 ms in 100-999 ms)
-    assert projects.percentile(0.95) >= plain.percentile(0.95) + 200 - 5
+    assert projects.min_response_time >= 200  # every request was slowed
+    # p95(200 ms + t) = 200 ms + p95(t) for the same service times t; the two runs' p95(t) differ by
+    # a few ms of noise on a shared 2-core machine, hence the 10 ms allowance
+    assert projects.percentile(0.95) >= plain.percentile(0.95) + 200 - 10
     # only the matching route is slowed: the project-builds route stays well below the injection
     assert slowed["GET /api/v1/projects/:id/builds"].percentile(0.5) < 200
 
 
 def test_injected_errors_fail_about_half_of_the_build_triggers(start_demo, tmp_path):
     demo = start_demo("errors:POST /api/v1/builds:50")
-    stats = run_flow("build_pipeline_user", demo.url, tmp_path, users=10, seconds=10)
+    stats = run_flow("build_pipeline_user", demo.url, tmp_path, users=15, seconds=12)
     builds = stats["POST /api/v1/builds"]
     assert builds.requests >= 40
     assert 0.3 <= builds.error_rate <= 0.7
