@@ -1,10 +1,42 @@
-"""Threshold evaluation: pure functions from a profile and a snapshot to checks and a verdict."""
+"""Threshold evaluation: pure functions from a profile and snapshots to checks and a verdict."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+
 from perfgate.limits import Limit, format_value
-from perfgate.model import VERDICT_EXIT_CODES, CheckResult, EndpointStats, Snapshot
-from perfgate.profile import Profile, Rule
+from perfgate.model import VERDICT_EXIT_CODES, AbortRecord, CheckResult, EndpointStats, Snapshot
+from perfgate.profile import Profile, Rule, Settings
+
+# A percentile q is an order statistic: of n requests, n·(1-q) lie above it. With fewer than
+# three above it a p95 is in effect the maximum, and one slow request decides the check. So by
+# default a check needs 3 / (1 - q) requests after warm-up (p90: 30, p95: 60, p99: 300, p99.9: 3000)
+# and 30 for means, extremes and rates; counts and rps are their own evidence.
+TAIL_REQUESTS = 3
+MIN_REQUESTS_FLOOR = 30
+
+
+@dataclass
+class LiveFindings:
+    """What only the live loop can know: stats of the last `window` seconds, sustained breaches
+    ((rule path, endpoint) -> (start s, end s)), the longest breach of each `for` rule, the abort."""
+
+    windows: dict[float, Snapshot] = field(default_factory=dict)
+    sustained: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    longest: dict[tuple[str, str], float] = field(default_factory=dict)
+    abort: AbortRecord | None = None
+
+
+def min_requests_for(limit: Limit, settings: Settings) -> int:
+    if limit.metric in ("requests", "failures", "rps"):
+        return 0
+    if settings.min_requests is not None:
+        return settings.min_requests
+    quantile = limit.quantile
+    if quantile is not None and quantile < 1:
+        return max(MIN_REQUESTS_FLOOR, math.ceil(TAIL_REQUESTS / (1 - quantile) - 1e-9))
+    return MIN_REQUESTS_FLOOR
 
 
 def metric_value(stats: EndpointStats, limit: Limit, duration_s: float) -> float:
@@ -23,18 +55,73 @@ def metric_value(stats: EndpointStats, limit: Limit, duration_s: float) -> float
     return values[limit.metric]
 
 
-def check(rule: Rule, endpoint: str, stats: EndpointStats, duration_s: float) -> CheckResult:
-    actual = metric_value(stats, rule.limit, duration_s)
+def breached(rule: Rule, stats: EndpointStats, duration_s: float) -> tuple[bool, float]:
+    """(breached, value) of one rule on one endpoint's stats; no requests is never a breach."""
+    value = metric_value(stats, rule.limit, duration_s)
+    return bool(stats.requests) and not rule.limit.holds(value), value
+
+
+def targets(profile: Profile, rule: Rule, snapshot: Snapshot) -> list[EndpointStats]:
+    """The stats a rule judges: the aggregate, the endpoints its key matches, or (default) the
+    endpoints no key matches; only endpoints that received requests."""
+    if rule.scope == "global":
+        return [snapshot.total] if snapshot.total.requests else []
+    requested = [stats for stats in snapshot.endpoints.values() if stats.requests > 0]
+    if rule.scope == "endpoint":
+        return [stats for stats in requested if rule.matches(stats.method, stats.name)]
+    keyed = [r for r in profile.rules if r.scope == "endpoint"]
+    return [stats for stats in requested if not any(r.matches(stats.method, stats.name) for r in keyed)]
+
+
+def endpoint_label(rule: Rule, stats: EndpointStats) -> str:
+    return "global" if rule.scope == "global" else stats.key
+
+
+def _stats_for(rule: Rule, stats: EndpointStats, measured: Snapshot, live: LiveFindings) -> tuple[EndpointStats, float]:
+    if rule.window_s is None or rule.window_s not in live.windows:
+        return stats, measured.duration_s
+    window = live.windows[rule.window_s]
+    found = window.total if rule.scope == "global" else window.endpoints.get(stats.key)
+    return found or EndpointStats(stats.method, stats.name), window.duration_s
+
+
+def check(
+    profile: Profile, rule: Rule, stats: EndpointStats, measured: Snapshot, live: LiveFindings | None = None
+) -> CheckResult:
+    live = live or LiveFindings()
+    endpoint = endpoint_label(rule, stats)
+    judged, duration = _stats_for(rule, stats, measured, live)
+    actual = metric_value(judged, rule.limit, duration)
+    shown = f"{rule.limit.metric} {format_value(rule.limit.kind, actual)}"
+    scope = f" over the last {rule.window_s:g}s" if rule.window_s is not None else ""
     held = rule.limit.holds(actual)
-    shown = format_value(rule.limit.kind, actual)
-    verb = "within" if held else "breaks"
-    message = f"{rule.limit.metric} {shown} {verb} the limit {rule.limit.describe()}"
+    status, message = ("pass" if held else "fail"), f"{shown}{scope} {'within' if held else 'breaks'} the limit"
+    key = (rule.path, endpoint)
+    if rule.for_s is not None and live.longest:
+        longest = live.longest.get(key, 0.0)
+        if key in live.sustained:
+            start, end = live.sustained[key]
+            status, message = "fail", f"breached continuously from {start:.0f}s to {end:.0f}s (for: {rule.for_s:g}s)"
+        else:
+            status = "pass"
+            message = f"{shown}; the longest breach lasted {longest:.0f}s, less than for: {rule.for_s:g}s, limit"
+    needed = min_requests_for(rule.limit, profile.settings)
+    if status == "pass" and judged.requests < needed:
+        status = "inconclusive"
+        message = (
+            f"only {judged.requests} requests{scope or ' after warm-up'}: {rule.limit.metric} needs at least "
+            f"{needed} to mean something (settings.min_requests); run longer or with more users"
+        )
+    if live.abort is not None and (live.abort.rule, live.abort.endpoint) == key:
+        status, message = "fail", f"aborted the run at {live.abort.at_s:.1f}s: {live.abort.message}"
+    if message.endswith("limit"):
+        message += f" {rule.limit.describe()}"
     return CheckResult(
         endpoint=endpoint,
         metric=rule.limit.metric,
         limit=rule.limit.describe(),
         actual=actual,
-        status="pass" if held else "fail",
+        status=status,
         message=message,
         rule=rule.path,
         source=str(rule.location),
@@ -54,27 +141,19 @@ def no_data(rule: Rule, endpoint: str, why: str) -> CheckResult:
     )
 
 
-def evaluate(profile: Profile, snapshot: Snapshot) -> list[CheckResult]:
+def evaluate(profile: Profile, measured: Snapshot, live: LiveFindings | None = None) -> list[CheckResult]:
     """One check per (rule, matching endpoint); a rule that matches no requested endpoint is no_data."""
-    requested = [stats for stats in snapshot.endpoints.values() if stats.requests > 0]
-    endpoint_rules = [rule for rule in profile.rules if rule.scope == "endpoint"]
+    anything = measured.total.requests > 0 or any(s.requests for s in measured.endpoints.values())
     checks: list[CheckResult] = []
     for rule in profile.rules:
-        if rule.scope == "global":
-            if snapshot.total.requests:
-                checks.append(check(rule, "global", snapshot.total, snapshot.duration_s))
-            else:
-                checks.append(no_data(rule, "global", "no request was made during the measurement"))
+        matched = targets(profile, rule, measured)
+        checks += [check(profile, rule, stats, measured, live) for stats in matched]
+        if matched:
             continue
         if rule.scope == "endpoint":
-            matched = [stats for stats in requested if rule.matches(stats.method, stats.name)]
-        else:
-            matched = [s for s in requested if not any(r.matches(s.method, s.name) for r in endpoint_rules)]
-        checks += [check(rule, stats.key, stats, snapshot.duration_s) for stats in matched]
-        if rule.scope == "endpoint" and not matched:
             checks.append(no_data(rule, rule.key, f"no endpoint that received requests matches {rule.key!r}"))
-        elif not requested:
-            checks.append(no_data(rule, rule.key, "no endpoint received requests"))
+        elif not anything:
+            checks.append(no_data(rule, rule.key, "no request was made during the measurement"))
     return checks
 
 
@@ -90,5 +169,8 @@ def verdict_of(checks: list[CheckResult]) -> str:
     return "pass"
 
 
-def exit_code_of(verdict: str) -> int:
+def exit_code_of(verdict: str, on_inconclusive: str = "inconclusive") -> int:
+    """settings.on_inconclusive lets a team treat an inconclusive run as a pass or a failure."""
+    if verdict == "inconclusive" and on_inconclusive != "inconclusive":
+        return VERDICT_EXIT_CODES[on_inconclusive]
     return VERDICT_EXIT_CODES[verdict]

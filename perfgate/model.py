@@ -102,6 +102,18 @@ class CheckResult:
 
 
 @dataclass
+class AbortRecord:
+    """The check that stopped the run, and when (seconds after the test started)."""
+
+    rule: str
+    endpoint: str
+    metric: str
+    at_s: float
+    actual: float
+    message: str
+
+
+@dataclass
 class Result:
     verdict: str
     exit_code: int
@@ -114,6 +126,8 @@ class Result:
     endpoints: dict[str, dict[str, Any]]
     timeline: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    measurement: dict[str, Any] = field(default_factory=dict)
+    aborted: AbortRecord | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": RESULT_SCHEMA, **asdict(self)}

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.evaluate import evaluate, exit_code_of, verdict_of
+from perfgate.evaluate import evaluate, exit_code_of, min_requests_for, verdict_of
 from perfgate.model import CheckResult, EndpointStats, Snapshot
 from perfgate.profile import load_profile
 
@@ -78,14 +78,14 @@ def test_glob_treats_query_characters_literally(tmp_path):
 def test_a_key_matching_no_requested_endpoint_is_no_data(tmp_path):
     rules = profile(tmp_path, 'endpoints:\n  "GET /a": {p95: "< 1s"}\n  "GET /missing": {p95: "< 1s"}\n')
     empty_entry = EndpointStats("GET", "/missing")  # an entry Locust created but never counted
-    checks = evaluate(rules, snapshot(stats("GET", "/a", [5]), empty_entry))
+    checks = evaluate(rules, snapshot(stats("GET", "/a", [5] * 60), empty_entry))
     assert [(c.endpoint, c.status) for c in checks] == [("GET /a", "pass"), ("GET /missing", "no_data")]
     assert verdict_of(checks) == "inconclusive" and exit_code_of("inconclusive") == 5
 
 
 def test_default_applies_only_to_endpoints_without_their_own_rules(tmp_path):
     rules = profile(tmp_path, 'default: {p99: "< 100ms"}\nendpoints:\n  "GET /slow": {p99: "< 2s"}\n')
-    checks = evaluate(rules, snapshot(stats("GET", "/slow", [900]), stats("GET", "/fast", [5])))
+    checks = evaluate(rules, snapshot(stats("GET", "/slow", [900] * 300), stats("GET", "/fast", [5] * 300)))
     assert sorted((c.endpoint, c.status) for c in checks) == [("GET /fast", "pass"), ("GET /slow", "pass")]
 
 
@@ -118,3 +118,27 @@ def test_no_requests_at_all_is_no_data_for_global_and_default(tmp_path):
 def test_verdict_precedence(statuses, verdict):
     checks = [CheckResult("e", "p95", "< 1s", 1.0, status, "") for status in statuses]
     assert verdict_of(checks) == verdict
+
+
+@pytest.mark.parametrize(
+    ("metric", "needed"), [("p50", 30), ("p95", 60), ("p99", 300), ("p99.9", 3000), ("avg", 30), ("requests", 0)]
+)
+def test_default_min_requests_follow_the_percentile(tmp_path, metric, needed):
+    operator = ">" if metric == "requests" else "<"
+    loaded = profile(tmp_path, f'global: {{{metric}: "{operator} 1"}}\n')
+    assert loaded.settings.min_requests is None
+    assert min_requests_for(loaded.rules[0].limit, loaded.settings) == needed
+
+
+def test_too_few_requests_make_a_pass_inconclusive_but_a_breach_still_fails(tmp_path):
+    rules = profile(tmp_path, 'endpoints:\n  "GET /a": {p95: "< 100ms"}\n  "GET /b": {p95: "< 100ms"}\n')
+    checks = evaluate(rules, snapshot(stats("GET", "/a", [5] * 59), stats("GET", "/b", [500] * 10)))
+    assert [(c.endpoint, c.status) for c in checks] == [("GET /a", "inconclusive"), ("GET /b", "fail")]
+    assert "only 59 requests after warm-up: p95 needs at least 60" in checks[0].message
+    explicit = profile(tmp_path, 'settings: {min_requests: 10}\nendpoints:\n  "GET /a": {p95: "< 100ms"}\n')
+    assert evaluate(explicit, snapshot(stats("GET", "/a", [5] * 10)))[0].status == "pass"
+
+
+def test_on_inconclusive_maps_the_exit_code():
+    assert [exit_code_of("inconclusive", policy) for policy in ("inconclusive", "fail", "pass")] == [5, 3, 0]
+    assert exit_code_of("fail", "pass") == 3
