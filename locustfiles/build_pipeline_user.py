@@ -13,7 +13,7 @@ BUILDS_WITH_ARTIFACTS = (78110, 78111, 78112, 78113, 9001, 9002, 9003)
 
 class BuildPipelineUser(HttpUser):
     weight = 3
-    wait_time = between(0.2, 0.6)
+    wait_time = between(0.1, 0.4)
 
     def on_start(self) -> None:
         self.auth = client_credentials_auth(
@@ -24,7 +24,7 @@ class BuildPipelineUser(HttpUser):
         )
         self.build_ids = list(BUILDS_WITH_ARTIFACTS)
 
-    @task(1)
+    @task(2)
     def trigger_build(self) -> None:
         payload = {
             "project_id": random.choice(PROJECT_IDS),

@@ -13,7 +13,7 @@ KNOWN_DEPLOYMENT = 55021
 
 class DeploymentUser(HttpUser):
     weight = 2
-    wait_time = between(0.2, 0.6)
+    wait_time = between(0.1, 0.4)
 
     def on_start(self) -> None:
         self.auth = password_auth(

@@ -12,8 +12,8 @@ REPOSITORIES = ("acme/payments-api", "acme/platform-api", "acme/data-worker", "a
 
 
 class ReportingUser(HttpUser):
-    weight = 1
-    wait_time = between(0.3, 0.8)
+    weight = 3
+    wait_time = between(0.1, 0.4)
 
     def on_start(self) -> None:
         self.auth = session_auth(

@@ -100,7 +100,7 @@ class Authenticator:
     def ensure(self) -> Grant:
         """Valid credentials, renewed ahead of expiry; on a failed login, backs off and reschedules."""
         if self.grant is None:
-            self._login()
+            self.login()
         elif self.grant.expires_at - time.monotonic() <= min(self.refresh_margin_s, self.grant.lifetime_s / 5):
             self.renew()
         assert self.grant is not None
@@ -115,9 +115,10 @@ class Authenticator:
             except LoginFailed:
                 pass
         self.grant = None
-        self._login()
+        self.login()
 
-    def _login(self) -> None:
+    def login(self) -> None:
+        """Fresh credentials (a new session); on failure backs off and reschedules the task."""
         try:
             self.grant = self._obtain()
         except LoginFailed:

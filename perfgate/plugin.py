@@ -12,20 +12,23 @@ import logging
 import platform
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import gevent
 import locust
 import locust.stats
+import psutil
 from locust import events
 from locust import log as locust_log
-from locust.runners import WorkerRunner
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 from perfgate import __version__
 from perfgate.buckets import bucket_ms
 from perfgate.evaluate import evaluate, exit_code_of, verdict_of
+from perfgate.live import LiveMonitor, empty_snapshot
 from perfgate.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, CheckResult, EndpointStats, Result, Snapshot
 from perfgate.model import endpoint_summary as summarise
 from perfgate.profile import LoadDefaults, Profile, ProfileError, load_profile
@@ -58,6 +61,14 @@ class GateRun:
     started_at: float | None = None  # wall clock, for the report
     started: float | None = None  # monotonic
     stopped: float | None = None
+    monitor: LiveMonitor | None = None
+    environment: Any = None  # spawning_complete does not pass it
+    loop: Any = None
+    cpu: Any = None
+    hot_samples: dict[str, int] = field(default_factory=dict)
+    saturation: str | None = None
+    workers_peak: int = 0
+    workers_lost: set[str] = field(default_factory=set)
     result: Result | None = None
     printed: bool = False
 
@@ -121,24 +132,104 @@ def apply_load_defaults(options: Any, load: LoadDefaults) -> None:
         options.run_time = load.run_time_s
 
 
+def _elapsed() -> float:
+    return time.monotonic() - (run.started or time.monotonic())
+
+
+def take_snapshot(environment: Any) -> Snapshot:
+    return snapshot_of(environment.runner.stats, _elapsed())
+
+
 @events.test_start.add_listener
 def _on_test_start(environment: Any, **_: Any) -> None:
-    if not isinstance(environment.runner, WorkerRunner):
-        run.started_at, run.started, run.stopped = time.time(), time.monotonic(), None
+    if isinstance(environment.runner, WorkerRunner) or run.profile is None:
+        return
+    run.started_at, run.started, run.stopped = time.time(), time.monotonic(), None
+    run.environment = environment
+    run.monitor = LiveMonitor(run.profile)
+    settings = run.profile.settings
+    if settings.warmup_s > 0:
+        gevent.spawn_later(settings.warmup_s, _end_warmup, environment)
+    elif not settings.warmup_until_spawned:
+        run.monitor.start_measurement(empty_snapshot())
+    run.cpu = psutil.Process()
+    run.cpu.cpu_percent(None)  # the first reading is always 0: prime it
+    run.loop = gevent.spawn(_live_loop, environment)
+
+
+def _end_warmup(environment: Any) -> None:
+    if run.monitor is not None and run.stopped is None:
+        run.monitor.start_measurement(take_snapshot(environment))
+        logger.info("perfgate: warm-up over after %.1fs; measuring from now", _elapsed())
+
+
+@events.spawning_complete.add_listener
+def _on_spawning_complete(**_: Any) -> None:
+    profile = run.profile
+    if profile and profile.settings.warmup_until_spawned and run.environment is not None:
+        _end_warmup(run.environment)
+
+
+def _live_loop(environment: Any) -> None:
+    """Every settings.evaluate_every: snapshot, time line, generator CPU, workers, abort checks."""
+    assert run.profile is not None and run.monitor is not None
+    while True:
+        gevent.sleep(run.profile.settings.evaluate_every_s)
+        cpu = _sample_cpu(environment)
+        _track_workers(environment)
+        decision = run.monitor.observe(take_snapshot(environment), environment.runner.user_count, cpu)
+        if decision is not None:
+            logger.error("perfgate: aborting the run: %s on %s", decision.message, decision.endpoint)
+            gevent.spawn(environment.runner.quit)
+            return
+
+
+def _sample_cpu(environment: Any) -> float:
+    """Own CPU every interval, workers' from their heartbeats; two hot samples in a row saturate."""
+    own = run.cpu.cpu_percent(None)
+    readings = {"the local runner" if not isinstance(environment.runner, MasterRunner) else "the master": own}
+    if isinstance(environment.runner, MasterRunner):
+        readings |= {f"worker {wid}": node.cpu_usage for wid, node in environment.runner.clients.items()}
+    limit = run.profile.settings.max_generator_cpu if run.profile else 90.0
+    for process, cpu in readings.items():
+        run.hot_samples[process] = run.hot_samples.get(process, 0) + 1 if cpu > limit else 0
+        if run.hot_samples[process] >= 2 and run.saturation is None:
+            run.saturation = f"{process} ran above {limit:g}% CPU ({cpu:.0f}%) at {_elapsed():.0f}s"
+    return own
+
+
+def _track_workers(environment: Any) -> None:
+    if not isinstance(environment.runner, MasterRunner):
+        return
+    clients = environment.runner.clients
+    run.workers_peak = max(run.workers_peak, len(clients))
+    run.workers_lost |= {node.id for node in clients.missing}
+
+
+@events.cpu_warning.add_listener
+def _on_cpu_warning(environment: Any, cpu_usage: float, **_: Any) -> None:
+    if run.saturation is None and run.started is not None:
+        run.saturation = f"Locust warned that the load generator ran at {cpu_usage:.0f}% CPU at {_elapsed():.0f}s"
 
 
 @events.test_stopping.add_listener
 def _on_test_stopping(environment: Any, **_: Any) -> None:
-    if not isinstance(environment.runner, WorkerRunner) and run.stopped is None:
-        run.stopped = time.monotonic()
+    if isinstance(environment.runner, WorkerRunner) or run.stopped is not None or run.started is None:
+        return
+    run.stopped = time.monotonic()
+    _track_workers(environment)
+    if run.loop is not None and run.loop is not gevent.getcurrent():
+        run.loop.kill(block=False)
 
 
 @events.quitting.add_listener
 def _on_quitting(environment: Any, **_: Any) -> None:
     if run.profile is None or run.result is not None or isinstance(environment.runner, WorkerRunner):
         return  # quitting fires twice on a master that gets SIGTERM: only the first round counts
+    interrupted = environment.runner.state in (STATE_RUNNING, STATE_SPAWNING)
+    _on_test_stopping(environment)
     try:
-        run.result = build_result(environment, run.profile)
+        run.result = build_result(environment, run.profile, interrupted)
     except Exception:
         logger.exception("perfgate: evaluating the run failed; the verdict is inconclusive")
         environment.process_exit_code = VERDICT_EXIT_CODES["inconclusive"]
@@ -172,42 +263,89 @@ def _endpoint(entry: Any) -> EndpointStats:
     )
 
 
-def snapshot_of(stats: Any, duration_s: float) -> Snapshot:
+def snapshot_of(stats: Any, at_s: float) -> Snapshot:
+    """Locust's cumulative stats `at_s` seconds after the test started."""
     endpoints = {}
     for entry in stats.entries.values():
         endpoint = _endpoint(entry)
         endpoints[endpoint.key] = endpoint
-    return Snapshot(endpoints, _endpoint(stats.total), duration_s)
+    return Snapshot(endpoints, _endpoint(stats.total), at_s, at_s)
 
 
-def _run_checks(environment: Any) -> list[CheckResult]:
-    """A locustfile that raised makes the run unable to support a verdict (DESIGN.md, exit codes)."""
+def _inconclusive(metric: str, limit: str, actual: float | None, message: str) -> CheckResult:
+    return CheckResult("run", metric, limit, actual, "inconclusive", message)
+
+
+def _run_checks(environment: Any, interrupted: bool, duration_s: float) -> list[CheckResult]:
+    """What makes a whole run unable to support a verdict (DESIGN.md, exit code 5)."""
+    checks = []
     raised = sum(error["count"] for error in environment.runner.exceptions.values())
-    if not raised and not locust_log.unhandled_greenlet_exception:
-        return []
-    where = "; ".join(e["msg"].strip().splitlines()[-1] for e in environment.runner.exceptions.values())
-    message = f"the locustfile raised {raised or 'an'} unhandled exception(s): {where or 'see the log'}"
-    return [CheckResult("run", "exceptions", "= 0", float(raised), "inconclusive", message)]
+    if raised or locust_log.unhandled_greenlet_exception:
+        where = "; ".join(e["msg"].strip().splitlines()[-1] for e in environment.runner.exceptions.values())
+        message = f"the locustfile raised {raised or 'an'} unhandled exception(s): {where or 'see the log'}"
+        checks.append(_inconclusive("exceptions", "= 0", float(raised), message))
+    master = isinstance(environment.runner, MasterRunner)
+    if master and getattr(environment.runner, "worker_cpu_warning_emitted", False):
+        run.saturation = run.saturation or "Locust reported workers above its CPU threshold"
+    if run.saturation:
+        message = (
+            f"{run.saturation}: a saturated load generator measures its own queueing delay; "
+            "add workers, fewer users per worker, or FastHttpUser"
+        )
+        checks.append(_inconclusive("generator_cpu", f"< {run.profile.settings.max_generator_cpu:g}%", None, message))
+    options = environment.parsed_options
+    if run.workers_lost:
+        lost = ", ".join(sorted(run.workers_lost))
+        checks.append(_inconclusive("workers", "none lost", float(len(run.workers_lost)), f"workers lost: {lost}"))
+    expected = getattr(options, "expect_workers", 1) if isinstance(environment.runner, MasterRunner) else 0
+    if expected and run.workers_peak < expected:
+        message = f"only {run.workers_peak} of --expect-workers {expected} workers took part"
+        checks.append(_inconclusive("workers", f">= {expected}", float(run.workers_peak), message))
+    planned = options.run_time
+    if interrupted:
+        message = f"the run was interrupted (SIGINT/SIGTERM) after {duration_s:.1f}s"
+        message += f" of the planned {planned}s" if planned else ""
+        checks.append(_inconclusive("interrupted", "no", duration_s, message))
+    elif planned and duration_s < planned - 2 and (run.monitor is None or run.monitor.findings.abort is None):
+        message = f"the run stopped after {duration_s:.1f}s of the planned {planned}s (did the last worker quit?)"
+        checks.append(_inconclusive("run_time", f">= {planned}s", duration_s, message))
+    return checks
 
 
-def build_result(environment: Any, profile: Profile) -> Result:
-    now = time.monotonic()
-    duration = max(0.0, (run.stopped or now) - (run.started or now))
-    snapshot = snapshot_of(environment.runner.stats, duration)
-    checks = evaluate(profile, snapshot) + _run_checks(environment)
+def build_result(environment: Any, profile: Profile, interrupted: bool = False) -> Result:
+    monitor = run.monitor or LiveMonitor(profile)
+    duration = (run.stopped or time.monotonic()) - (run.started or time.monotonic())
+    final = snapshot_of(environment.runner.stats, duration)
+    monitor.observe(final, environment.runner.user_count)  # the last, partial interval
+    measured = monitor.measured(final)
+    findings = monitor.finish(final)
+    checks = evaluate(profile, measured, findings) + _run_checks(environment, interrupted, duration)
     verdict = verdict_of(checks)
     warnings = []
     if environment.parsed_options.baseline:
         warnings.append("--baseline is accepted, but comparing against a baseline is not implemented yet")
+    if monitor.measurement_start is None:
+        warnings.append("the run ended before the warm-up did: nothing was measured")
+    start = monitor.measurement_start or final
+    excluded = {
+        "warmup": "spawn" if profile.settings.warmup_until_spawned else f"{profile.settings.warmup_s:g}s",
+        "excluded_s": round(start.at_s, 3),
+        "excluded_requests": start.total.requests,
+        "measured_s": round(measured.duration_s, 3),
+        "measured_requests": measured.total.requests,
+    }
     return Result(
         verdict=verdict,
-        exit_code=exit_code_of(verdict),
+        exit_code=exit_code_of(verdict, profile.settings.on_inconclusive),
         started_at=datetime.fromtimestamp(run.started_at or time.time(), UTC).isoformat(),
         duration_s=round(duration, 3),
         host=environment.host or "",
         profile=profile.path,
         versions={"perfgate": __version__, "locust": locust.__version__, "python": platform.python_version()},
         checks=checks,
-        endpoints={key: summarise(stats, duration) for key, stats in snapshot.endpoints.items()},
+        endpoints={key: summarise(stats, measured.duration_s) for key, stats in measured.endpoints.items()},
+        timeline=monitor.timeline,
         warnings=warnings,
+        measurement=excluded,
+        aborted=findings.abort,
     )
