@@ -43,4 +43,16 @@ def render(result: Result) -> str:
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     details = [f"  {c.endpoint}: {c.message} ({c.source})" for c in result.checks if c.status != "pass"]
     warnings = [f"warning: {warning}" for warning in result.warnings]
-    return "\n".join(["", *lines, *(["", *details] if details else []), *warnings, "", status_line(result), ""])
+    notes = [_measurement(result)] if result.measurement else []
+    if result.aborted is not None:
+        notes.append(f"aborted at {result.aborted.at_s:.1f}s by {result.aborted.endpoint} {result.aborted.metric}")
+    body = ["", *lines, *(["", *details] if details else []), *warnings, *notes]
+    return "\n".join([*body, "", status_line(result), ""])
+
+
+def _measurement(result: Result) -> str:
+    m = result.measurement
+    return (
+        f"measured {m['measured_s']:.1f}s ({m['measured_requests']} requests); warm-up ({m['warmup']}) "
+        f"excluded the first {m['excluded_s']:.1f}s ({m['excluded_requests']} requests)"
+    )
