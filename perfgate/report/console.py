@@ -41,13 +41,17 @@ def render(result: Result) -> str:
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-    details = [f"  {c.endpoint}: {c.message} ({c.source})" for c in result.checks if c.status != "pass"]
+    details = [f"  {c.endpoint}: {c.message}{_where(c)}" for c in result.checks if c.status != "pass"]
     warnings = [f"warning: {warning}" for warning in result.warnings]
     notes = [_measurement(result)] if result.measurement else []
     if result.aborted is not None:
         notes.append(f"aborted at {result.aborted.at_s:.1f}s by {result.aborted.endpoint} {result.aborted.metric}")
     body = ["", *lines, *(["", *details] if details else []), *warnings, *notes]
     return "\n".join([*body, "", status_line(result), ""])
+
+
+def _where(check: CheckResult) -> str:
+    return f" ({check.source})" if check.source else ""
 
 
 def _measurement(result: Result) -> str:
