@@ -88,7 +88,6 @@ class Profile:
     path: str
     load: LoadDefaults = field(default_factory=LoadDefaults)
     rules: list[Rule] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
 
 
@@ -368,4 +367,4 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     if problems:
         raise ProfileError(problems)
     load_defaults = LoadDefaults(load.get("users"), load.get("spawn_rate"), run_time)
-    return Profile(file, load_defaults, rules, data, settings)
+    return Profile(file, load_defaults, rules, settings)
