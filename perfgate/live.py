@@ -31,7 +31,8 @@ def interval_summary(stats: EndpointStats, duration_s: float) -> dict[str, float
         "rps": round(stats.requests / duration_s, 3) if duration_s > 0 else 0.0,
         "error_rate": round(stats.error_rate, 5),
     }
-    return summary | {name: stats.percentile(q) for name, q in TIMELINE_QUANTILES.items()}
+    values = stats.percentiles(tuple(TIMELINE_QUANTILES.values()))
+    return summary | dict(zip(TIMELINE_QUANTILES, values, strict=True))
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 RESULT_SCHEMA = "perfgate.result/1"
 VERDICT_EXIT_CODES = {"pass": 0, "fail": 3, "regression": 4, "inconclusive": 5}
 CONFIG_ERROR_EXIT_CODE = 2
+SUMMARY_QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 
 
 @dataclass
@@ -59,17 +60,24 @@ class EndpointStats:
         )
 
     def percentile(self, quantile: float) -> float:
-        """Locust's nearest-rank percentile over the histogram, so our numbers match its tables."""
+        return self.percentiles((quantile,))[0]
+
+    def percentiles(self, quantiles: tuple[float, ...]) -> list[float]:
+        """Locust's percentile over the histogram (the largest bucket with at most int(n * q)
+        requests faster than it), so our numbers match its tables; one sort for all quantiles."""
         counted = sum(self.histogram.values())
+        results = [0.0] * len(quantiles)
         if not counted:
-            return 0.0
-        allowed_above = int(counted * quantile)
+            return results
+        pending = sorted(range(len(quantiles)), key=lambda i: quantiles[i], reverse=True)
         processed = 0
         for bucket in sorted(self.histogram, reverse=True):
             processed += self.histogram[bucket]
-            if counted - processed <= allowed_above:
-                return float(bucket)
-        return 0.0
+            while pending and counted - processed <= int(counted * quantiles[pending[0]]):
+                results[pending.pop(0)] = float(bucket)
+            if not pending:
+                break
+        return results
 
 
 @dataclass
@@ -142,10 +150,7 @@ def endpoint_summary(stats: EndpointStats, duration_s: float) -> dict[str, Any]:
         "failures": stats.failures,
         "error_rate": stats.error_rate,
         "rps": stats.requests / duration_s if duration_s > 0 else 0.0,
-        "p50": stats.percentile(0.50),
-        "p90": stats.percentile(0.90),
-        "p95": stats.percentile(0.95),
-        "p99": stats.percentile(0.99),
+        **dict(zip(SUMMARY_QUANTILES, stats.percentiles(tuple(SUMMARY_QUANTILES.values())), strict=True)),
         "max": stats.max_response_time,
         "min": stats.min_response_time,
         "avg": stats.avg,

@@ -190,7 +190,8 @@ def _sample_cpu(environment: Any) -> float:
     readings = {"the local runner" if not isinstance(environment.runner, MasterRunner) else "the master": own}
     if isinstance(environment.runner, MasterRunner):
         readings |= {f"worker {wid}": node.cpu_usage for wid, node in environment.runner.clients.items()}
-    limit = run.profile.settings.max_generator_cpu if run.profile else 90.0
+    assert run.profile is not None
+    limit = run.profile.settings.max_generator_cpu
     for process, cpu in readings.items():
         run.hot_samples[process] = run.hot_samples.get(process, 0) + 1 if cpu > limit else 0
         if run.hot_samples[process] >= 2 and run.saturation is None:
@@ -204,6 +205,8 @@ def _track_workers(environment: Any) -> None:
     clients = environment.runner.clients
     run.workers_peak = max(run.workers_peak, len(clients))
     run.workers_lost |= {node.id for node in clients.missing}
+    if run.saturation is None and getattr(environment.runner, "worker_cpu_warning_emitted", False):
+        run.saturation = "Locust reported a worker above its CPU threshold"
 
 
 @events.cpu_warning.add_listener
@@ -284,9 +287,6 @@ def _run_checks(environment: Any, interrupted: bool, duration_s: float) -> list[
         where = "; ".join(e["msg"].strip().splitlines()[-1] for e in environment.runner.exceptions.values())
         message = f"the locustfile raised {raised or 'an'} unhandled exception(s): {where or 'see the log'}"
         checks.append(_inconclusive("exceptions", "= 0", float(raised), message))
-    master = isinstance(environment.runner, MasterRunner)
-    if master and getattr(environment.runner, "worker_cpu_warning_emitted", False):
-        run.saturation = run.saturation or "Locust reported workers above its CPU threshold"
     if run.saturation:
         message = (
             f"{run.saturation}: a saturated load generator measures its own queueing delay; "

@@ -142,3 +142,10 @@ def test_too_few_requests_make_a_pass_inconclusive_but_a_breach_still_fails(tmp_
 def test_on_inconclusive_maps_the_exit_code():
     assert [exit_code_of("inconclusive", policy) for policy in ("inconclusive", "fail", "pass")] == [5, 3, 0]
     assert exit_code_of("fail", "pass") == 3
+
+
+def test_percentiles_in_one_pass_equal_single_percentiles():
+    entry = stats("GET", "/a", [1, 3, 3, 7, 20, 20, 20, 150, 900, 900] * 13 + [4000])
+    quantiles = (0.99, 0.5, 0.95, 0.9, 1.0, 0.0)
+    assert entry.percentiles(quantiles) == [entry.percentiles((q,))[0] for q in quantiles]
+    assert entry.percentiles((0.5, 0.95)) == [20.0, 900.0]
