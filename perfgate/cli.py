@@ -1,10 +1,11 @@
-"""The `perfgate` command: demo-api, validate, schema."""
+"""The `perfgate` command: demo-api, validate, schema, compare, baseline merge|promote."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from perfgate import __version__
 from perfgate.model import CONFIG_ERROR_EXIT_CODE
@@ -22,8 +23,74 @@ def _validate(args: argparse.Namespace) -> int:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
             continue
-        print(f"{path}: OK ({len(profile.rules)} rules)")
+        compared = len(profile.regression.rules) if profile.regression else 0
+        print(f"{path}: OK ({len(profile.rules)} rules, {compared} regression rules)")
     return CONFIG_ERROR_EXIT_CODE if failed else 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from perfgate.baseline import BaselineError, read_baseline, read_json
+    from perfgate.model import RESULT_SCHEMA, Result
+    from perfgate.profile import ProfileError, load_profile
+    from perfgate.regression import with_comparison
+    from perfgate.report import console, result_json
+
+    profile_path = args.thresholds
+    try:
+        baseline = read_baseline(args.baseline)
+        data = read_json(args.current, "result")
+        if data["schema"] != RESULT_SCHEMA:
+            raise BaselineError(f"{args.current}: expected the result.json of a run, found a merged baseline")
+        result = Result.from_dict(data)
+        if profile_path is None and result.profile and Path(result.profile).is_file():
+            profile_path = result.profile
+        profile = load_profile(profile_path) if profile_path else None
+    except BaselineError as error:
+        print(f"perfgate: {error}", file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    except ProfileError as error:
+        print("\n".join(f"perfgate: {problem}" for problem in error.problems), file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    if profile is None:
+        print(f"perfgate: profile {result.profile!r} not found and no --thresholds given", file=sys.stderr)
+    on_inconclusive = profile.settings.on_inconclusive if profile else "inconclusive"
+    result = with_comparison(result, profile.regression if profile else None, baseline, on_inconclusive)
+    print(console.render(result))
+    if args.report_dir:
+        print(f"perfgate: wrote {result_json.write(result, Path(args.report_dir))}")
+    return result.exit_code
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from perfgate.baseline import BaselineError, merge, read_baseline
+    from perfgate.report.files import write_atomic
+
+    try:
+        merged = merge([read_baseline(path) for path in args.files])
+    except BaselineError as error:
+        print(f"perfgate: {error}", file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    write_atomic(Path(args.output), json.dumps(merged, indent=2, allow_nan=False) + "\n")
+    print(f"perfgate: wrote {args.output} ({len(merged['runs'])} runs, {len(merged['endpoints'])} endpoints)")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from perfgate.baseline import BaselineError, promotion_refusal, read_json
+    from perfgate.report.files import write_atomic
+
+    try:
+        data = read_json(args.result, "result")
+    except BaselineError as error:
+        print(f"perfgate: {error}", file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    refusal = promotion_refusal(data)
+    if refusal:
+        print(f"perfgate: {args.result} not promoted to {args.baseline}: {refusal}", file=sys.stderr)
+        return 1
+    write_atomic(Path(args.baseline), json.dumps(data, indent=2, allow_nan=False) + "\n")
+    print(f"perfgate: {args.result} is now the baseline {args.baseline}")
+    return 0
 
 
 def _schema(_args: argparse.Namespace) -> int:
@@ -43,6 +110,31 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=_validate)
     schema = commands.add_parser("schema", help="print the profile JSON Schema (for editors)")
     schema.set_defaults(run=_schema)
+    compare = commands.add_parser(
+        "compare",
+        help="re-judge a stored run against a baseline, offline (same table and exit codes as the live gate)",
+        description="Recomputes the regression checks of CURRENT against BASELINE; its threshold and "
+        "run-level checks stay as they were judged during the run.",
+    )
+    compare.add_argument("baseline", metavar="BASELINE", help="a result.json or a merged baseline")
+    compare.add_argument("current", metavar="CURRENT", help="the result.json to judge")
+    compare.add_argument(
+        "--thresholds", metavar="FILE", help="the profile whose regression: block applies (default: the run's)"
+    )
+    compare.add_argument("--report-dir", metavar="DIR", help="also write the re-judged result.json here")
+    compare.set_defaults(run=_compare)
+    baseline = commands.add_parser("baseline", help="make baselines: merge runs, promote a passing run")
+    actions = baseline.add_subparsers(dest="action", required=True)
+    merge = actions.add_parser(
+        "merge", help="merge passing runs into one baseline (3 or more let the comparison measure noise)"
+    )
+    merge.add_argument("files", nargs="+", metavar="FILE", help="result.json files or merged baselines")
+    merge.add_argument("-o", "--output", required=True, metavar="PATH")
+    merge.set_defaults(run=_merge)
+    promote = actions.add_parser("promote", help="copy a result.json to the baseline path, only if the run passed")
+    promote.add_argument("result", metavar="RESULT")
+    promote.add_argument("baseline", metavar="PATH")
+    promote.set_defaults(run=_promote)
     return parser
 
 

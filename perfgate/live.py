@@ -19,6 +19,9 @@ from perfgate.model import AbortRecord, EndpointStats, Snapshot
 from perfgate.profile import Profile, Rule
 
 TIMELINE_QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
+# The measured run is kept as at most this many windows (adjacent ones merge as the run grows):
+# enough for batch-means variances (regression.py), small enough for result.json.
+MAX_WINDOWS = 32
 
 
 def empty_snapshot(at_s: float = 0.0) -> Snapshot:
@@ -44,6 +47,7 @@ class LiveMonitor:
     breaching_since: dict[tuple[str, str], float] = field(default_factory=dict)
     findings: LiveFindings = field(default_factory=LiveFindings)
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    boundaries: list[Snapshot] = field(default_factory=list)
 
     @property
     def longest_window_s(self) -> float:
@@ -54,6 +58,7 @@ class LiveMonitor:
         if self.measurement_start is None:
             self.measurement_start = snapshot
             self.recent.append(snapshot)
+            self.boundaries.append(snapshot)
 
     def observe(self, snapshot: Snapshot, users: int = 0, cpu: float | None = None) -> AbortRecord | None:
         """Takes the next cumulative snapshot; returns the abort decision if a check demands one."""
@@ -63,6 +68,7 @@ class LiveMonitor:
         if self.measurement_start is None:
             return None
         self.recent.append(snapshot)
+        self._add_boundary(snapshot)
         while len(self.recent) > 2 and self.recent[1].at_s <= snapshot.at_s - self.longest_window_s:
             self.recent.popleft()
         self._track_breaches(interval)
@@ -76,6 +82,17 @@ class LiveMonitor:
         if self.measurement_start is None:
             return empty_snapshot(final.at_s)
         return final.minus(self.measurement_start)
+
+    def windows(self) -> list[Snapshot]:
+        """The measured run cut into consecutive windows; their sum is `measured`."""
+        return [later.minus(earlier) for earlier, later in zip(self.boundaries, self.boundaries[1:], strict=False)]
+
+    def _add_boundary(self, snapshot: Snapshot) -> None:
+        if snapshot.at_s <= self.boundaries[-1].at_s:
+            return
+        self.boundaries.append(snapshot)
+        if len(self.boundaries) > MAX_WINDOWS + 1:
+            self.boundaries = self.boundaries[::2] + ([] if len(self.boundaries) % 2 else [snapshot])
 
     def finish(self, final: Snapshot) -> LiveFindings:
         """The findings for the final verdict, with each rule window ending at `final`."""

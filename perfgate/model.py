@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 RESULT_SCHEMA = "perfgate.result/1"
@@ -98,15 +98,22 @@ class Snapshot:
 
 @dataclass
 class CheckResult:
-    endpoint: str  # an endpoint key, "global", or the profile key that matched nothing
+    endpoint: str  # an endpoint key, "global", "run", or the profile key that matched nothing
     metric: str
-    limit: str
+    limit: str  # a threshold ("< 500ms") or a tolerance ("+20%")
     actual: float | None
-    status: str  # pass | fail | no_data | inconclusive
+    status: str  # pass | fail | regression | improvement | no_data | inconclusive
     message: str
     rule: str = ""  # the profile key path that produced the check
     source: str = ""  # file:line of that key
     baseline: float | None = None
+    kind: str = "threshold"  # threshold | regression | run
+    # regression checks only: relative changes (0.25 = +25%); percentage points as fractions for error_rate
+    change: float | None = None
+    adjusted_change: float | None = None  # after removing the slowdown shared by every endpoint
+    interval: tuple[float, float] | None = None  # 90% confidence interval of the adjusted change
+    detectable: float | None = None  # the smallest change this comparison could detect
+    noise: str = ""  # where the between-run noise came from
 
 
 @dataclass
@@ -136,14 +143,41 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     measurement: dict[str, Any] = field(default_factory=dict)
     aborted: AbortRecord | None = None
+    total: dict[str, Any] = field(default_factory=dict)
+    load: dict[str, Any] = field(default_factory=dict)
+    comparison: dict[str, Any] | None = None  # what the baseline comparison used and found
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": RESULT_SCHEMA, **asdict(self)}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        """A result.json read back (the caller has checked its schema)."""
+        values = _known(cls, data)
+        values["checks"] = [CheckResult(**_known(CheckResult, check)) for check in data.get("checks", [])]
+        for check in values["checks"]:
+            check.interval = tuple(check.interval) if check.interval else None  # type: ignore[assignment]
+        aborted = data.get("aborted")
+        values["aborted"] = AbortRecord(**_known(AbortRecord, aborted)) if aborted else None
+        return cls(**values)
 
-def endpoint_summary(stats: EndpointStats, duration_s: float) -> dict[str, Any]:
-    """The per-endpoint block of result.json: counts, rates, percentiles and the histogram."""
-    return {
+
+def _known(kind: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(kind)}
+    return {key: value for key, value in data.items() if key in names}
+
+
+def histogram_of(data: dict[str, int]) -> dict[int, int]:
+    """A histogram as stored in result.json (JSON keys are strings)."""
+    return {int(bucket): int(count) for bucket, count in data.items()}
+
+
+def endpoint_summary(
+    stats: EndpointStats, duration_s: float, windows: list[EndpointStats] | None = None
+) -> dict[str, Any]:
+    """The per-endpoint block of result.json: counts, rates, percentiles, the histogram and, for
+    the baseline comparison, the same per measurement window (durations in measurement.windows_s)."""
+    summary = {
         "method": stats.method,
         "name": stats.name,
         "requests": stats.requests,
@@ -154,5 +188,16 @@ def endpoint_summary(stats: EndpointStats, duration_s: float) -> dict[str, Any]:
         "max": stats.max_response_time,
         "min": stats.min_response_time,
         "avg": stats.avg,
-        "histogram": {str(bucket): count for bucket, count in sorted(stats.histogram.items())},
+        "histogram": _stored(stats.histogram),
     }
+    if windows is not None:
+        summary["windows"] = {
+            "requests": [w.requests for w in windows],
+            "failures": [w.failures for w in windows],
+            "histograms": [_stored(w.histogram) for w in windows],
+        }
+    return summary
+
+
+def _stored(histogram: dict[int, int]) -> dict[str, int]:
+    return {str(bucket): count for bucket, count in sorted(histogram.items())}

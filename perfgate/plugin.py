@@ -26,13 +26,16 @@ from locust import log as locust_log
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 from perfgate import __version__
+from perfgate.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError, promotion_refusal, read_baseline
 from perfgate.buckets import bucket_ms
 from perfgate.evaluate import evaluate, exit_code_of, verdict_of
 from perfgate.live import LiveMonitor, empty_snapshot
 from perfgate.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, CheckResult, EndpointStats, Result, Snapshot
 from perfgate.model import endpoint_summary as summarise
 from perfgate.profile import LoadDefaults, Profile, ProfileError, load_profile
+from perfgate.regression import with_comparison
 from perfgate.report import console, result_json
+from perfgate.report.files import write_atomic
 
 logger = logging.getLogger("perfgate")
 locust.stats.bucket_response_time = bucket_ms
@@ -71,6 +74,8 @@ class GateRun:
     workers_lost: set[str] = field(default_factory=set)
     result: Result | None = None
     printed: bool = False
+    baseline: Baseline | None = None
+    baseline_note: str | None = None  # why an optional baseline is not used
 
 
 run = GateRun()
@@ -90,7 +95,22 @@ def _add_options(parser: Any, **_: Any) -> None:
         default=None,
         env_var="LOCUST_BASELINE",
         include_in_web_ui=False,
-        help="perfgate: result.json of an earlier run to compare against",
+        help="perfgate: result.json of an earlier run (or a merged baseline) to compare against",
+    )
+    parser.add_argument(
+        "--baseline-optional",
+        action="store_true",
+        default=False,
+        env_var="LOCUST_BASELINE_OPTIONAL",
+        include_in_web_ui=False,
+        help="perfgate: a missing or unreadable --baseline only warns (the run is gated on thresholds only)",
+    )
+    parser.add_argument(
+        "--save-baseline",
+        default=None,
+        env_var="LOCUST_SAVE_BASELINE",
+        include_in_web_ui=False,
+        help="perfgate: write this run's result.json to this path too, if the run passed",
     )
     parser.add_argument(
         "--report-dir",
@@ -112,14 +132,26 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     try:
         run.profile = load_profile(options.thresholds)
     except ProfileError as error:
-        for problem in error.problems:
-            print(f"perfgate: {problem}", file=sys.stderr, flush=True)
-        print("perfgate: invalid profile; nothing was run (exit code 2)", file=sys.stderr, flush=True)
-        if runner is not None:
-            runner.quit()
-        sys.exit(CONFIG_ERROR_EXIT_CODE)
+        _refuse(runner, error.problems, "invalid profile")
+    if options.baseline:
+        try:
+            run.baseline = read_baseline(options.baseline)
+        except BaselineError as error:
+            if not options.baseline_optional:
+                _refuse(runner, [f"{error}; {FIRST_BASELINE_HINT}"], "unusable baseline")
+            run.baseline_note = f"no baseline compared ({error}); --baseline-optional: gated on thresholds only"
+            logger.warning("perfgate: %s", run.baseline_note)
     apply_load_defaults(options, run.profile.load)
     logger.info("perfgate: gating on %s (%d rules)", options.thresholds, len(run.profile.rules))
+
+
+def _refuse(runner: Any, problems: list[str], what: str) -> None:
+    for problem in problems:
+        print(f"perfgate: {problem}", file=sys.stderr, flush=True)
+    print(f"perfgate: {what}; nothing was run (exit code 2)", file=sys.stderr, flush=True)
+    if runner is not None:
+        runner.quit()
+    sys.exit(CONFIG_ERROR_EXIT_CODE)
 
 
 def apply_load_defaults(options: Any, load: LoadDefaults) -> None:
@@ -244,6 +276,20 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         logger.info("perfgate: wrote %s", written)
     except OSError as error:
         logger.error("perfgate: cannot write reports to %s: %s (the exit code still stands)", report_dir, error)
+    if environment.parsed_options.save_baseline:
+        save_baseline(run.result, Path(environment.parsed_options.save_baseline))
+
+
+def save_baseline(result: Result, path: Path) -> None:
+    refusal = promotion_refusal(result.to_dict())
+    if refusal:
+        logger.warning("perfgate: not saved as baseline %s: %s", path, refusal)
+        return
+    try:
+        write_atomic(path, result_json.render(result))
+        logger.info("perfgate: saved this run as baseline %s", path)
+    except OSError as error:
+        logger.error("perfgate: cannot save the baseline %s: %s", path, error)
 
 
 @events.quit.add_listener
@@ -276,7 +322,7 @@ def snapshot_of(stats: Any, at_s: float) -> Snapshot:
 
 
 def _inconclusive(metric: str, limit: str, actual: float | None, message: str) -> CheckResult:
-    return CheckResult("run", metric, limit, actual, "inconclusive", message)
+    return CheckResult("run", metric, limit, actual, "inconclusive", message, kind="run")
 
 
 def _run_checks(environment: Any, interrupted: bool, duration_s: float) -> list[CheckResult]:
@@ -321,9 +367,7 @@ def build_result(environment: Any, profile: Profile, interrupted: bool = False) 
     findings = monitor.finish(final)
     checks = evaluate(profile, measured, findings) + _run_checks(environment, interrupted, duration)
     verdict = verdict_of(checks)
-    warnings = []
-    if environment.parsed_options.baseline:
-        warnings.append("--baseline is accepted, but comparing against a baseline is not implemented yet")
+    warnings = [run.baseline_note] if run.baseline_note else []
     if monitor.measurement_start is None:
         warnings.append("the run ended before the warm-up did: nothing was measured")
     start = monitor.measurement_start or final
@@ -334,7 +378,10 @@ def build_result(environment: Any, profile: Profile, interrupted: bool = False) 
         "measured_s": round(measured.duration_s, 3),
         "measured_requests": measured.total.requests,
     }
-    return Result(
+    windows = monitor.windows()
+    options = environment.parsed_options
+    excluded["windows_s"] = [round(window.duration_s, 3) for window in windows]
+    result = Result(
         verdict=verdict,
         exit_code=exit_code_of(verdict, profile.settings.on_inconclusive),
         started_at=datetime.fromtimestamp(run.started_at or time.time(), UTC).isoformat(),
@@ -343,9 +390,22 @@ def build_result(environment: Any, profile: Profile, interrupted: bool = False) 
         profile=profile.path,
         versions={"perfgate": __version__, "locust": locust.__version__, "python": platform.python_version()},
         checks=checks,
-        endpoints={key: summarise(stats, measured.duration_s) for key, stats in measured.endpoints.items()},
+        endpoints={
+            key: summarise(stats, measured.duration_s, [w.endpoints.get(key, EndpointStats("", "")) for w in windows])
+            for key, stats in measured.endpoints.items()
+        },
         timeline=monitor.timeline,
         warnings=warnings,
         measurement=excluded,
         aborted=findings.abort,
+        total=summarise(measured.total, measured.duration_s, [w.total for w in windows]),
+        load={
+            "users": options.num_users,
+            "spawn_rate": options.spawn_rate,
+            "run_time_s": options.run_time,
+            "workers": run.workers_peak if isinstance(environment.runner, MasterRunner) else 0,
+        },
     )
+    if run.baseline is None:
+        return result
+    return with_comparison(result, profile.regression, run.baseline, profile.settings.on_inconclusive)

@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 from perfgate.limits import METRIC_NAMES, Limit, expected_form, parse_k6, parse_limit
+from perfgate.tolerances import Tolerance, parse_share, parse_tolerance
 from perfgate.units import glob_regex, parse_duration_s
 
 KeyPath = tuple[str | int, ...]
@@ -59,11 +60,44 @@ class Rule:
     abort: Abort | None = None  # stops the run as soon as it is breached
 
     def matches(self, method: str, name: str) -> bool:
-        """Whether this endpoint rule's key matches a Locust entry; the method prefix is optional."""
-        head, _, rest = self.key.partition(" ")
-        if rest and _METHOD.match(head):
-            return head == method and bool(glob_regex(rest.strip()).match(name))
-        return bool(glob_regex(self.key).match(name) or glob_regex(self.key).match(f"{method} {name}"))
+        return key_matches(self.key, method, name)
+
+
+def key_matches(key: str, method: str, name: str) -> bool:
+    """Whether an endpoint key matches a Locust entry; the method prefix is optional."""
+    head, _, rest = key.partition(" ")
+    if rest and _METHOD.match(head):
+        return head == method and bool(glob_regex(rest.strip()).match(name))
+    return bool(glob_regex(key).match(name) or glob_regex(key).match(f"{method} {name}"))
+
+
+@dataclass(frozen=True)
+class RegressionRule:
+    scope: str  # endpoint | default | global
+    key: str
+    tolerance: Tolerance
+    path: str
+    location: Location
+    min_delta_ms: float | None = None  # None: regression.min_delta
+
+    def matches(self, method: str, name: str) -> bool:
+        return key_matches(self.key, method, name)
+
+
+DEFAULT_GLOBAL_SHIFT = Tolerance("p95", 0.2, "+20%")
+
+
+@dataclass(frozen=True)
+class RegressionSettings:
+    """The profile's `regression:` block: what may not get worse than the baseline."""
+
+    rules: tuple[RegressionRule, ...] = ()
+    confidence: float = 0.95  # family-wise, over every regression check of the run
+    global_shift: Tolerance | None = DEFAULT_GLOBAL_SHIFT  # None: no global-shift check
+    run_noise: float = 0.05  # assumed when the baseline holds fewer than 3 runs
+    endpoint_noise: float = 0.03
+    min_delta_ms: float = 5.0
+    source: str = ""  # where the block was written; empty for the built-in defaults
 
 
 @dataclass(frozen=True)
@@ -89,6 +123,7 @@ class Profile:
     load: LoadDefaults = field(default_factory=LoadDefaults)
     rules: list[Rule] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
+    regression: RegressionSettings | None = None
 
 
 @cache
@@ -233,7 +268,9 @@ def _schema_problem(error: jsonschema.ValidationError, locations: dict[KeyPath, 
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = [key for key in error.instance if key not in allowed and not _pattern_allows(error.schema, key)]
-        expected = f"one of {', '.join(allowed)}" if not error.schema.get("patternProperties") else RULE_KEYS
+        expected = error.schema.get("x-keys") or (
+            RULE_KEYS if error.schema.get("patternProperties") else f"one of {', '.join(allowed)}"
+        )
         return [
             f"{_locate(locations, (*path, key), file)} {show_path((*path, key))}: unknown key; expected {expected}"
             for key in extra
@@ -336,6 +373,48 @@ def _settings(data: dict[str, Any]) -> Settings:
     )
 
 
+def _regression(
+    data: dict[str, Any], locations: dict[KeyPath, Location], file: str
+) -> tuple[RegressionSettings | None, list[str]]:
+    block = data.get("regression")
+    if block is None:
+        return None, []
+    problems: list[str] = []
+    rules: list[RegressionRule] = []
+    scoped = [(scope, scope, (scope,), block[scope]) for scope in ("global", "default") if scope in block]
+    scoped += [("endpoint", key, ("endpoints", key), value) for key, value in block.get("endpoints", {}).items()]
+    for scope, key, path, metrics in scoped:
+        min_delta = _seconds(metrics.get("min_delta"))
+        for metric, text in metrics.items():
+            if metric == "min_delta":
+                continue
+            item_path: KeyPath = ("regression", *path, metric)
+            try:
+                tolerance = parse_tolerance(metric, text)
+            except ValueError as exc:
+                problems.append(f"{_locate(locations, item_path, file)} {show_path(item_path)}: {exc}")
+                continue
+            location = locations.get(item_path) or Location(file, 0)
+            min_delta_ms = min_delta * 1000 if min_delta is not None else None
+            rules.append(RegressionRule(scope, key, tolerance, show_path(item_path), location, min_delta_ms))
+    shift = block.get("global_shift", "+20%")
+    noise = block.get("noise", {})
+    confidence = parse_share(block.get("confidence", 0.95), "a confidence")
+    if not 0.5 <= confidence < 1:
+        where = _locate(locations, ("regression", "confidence"), file)
+        problems.append(f"{where} regression.confidence: expected from 50% to 99.9%, found {confidence:.1%}")
+    settings = RegressionSettings(
+        rules=tuple(rules),
+        confidence=confidence,
+        global_shift=parse_tolerance("p95", shift) if shift not in (False, "off") else None,
+        run_noise=parse_share(noise.get("run", 0.05), "noise"),
+        endpoint_noise=parse_share(noise.get("endpoint", 0.03), "noise"),
+        min_delta_ms=parse_duration_s(block.get("min_delta", "5ms")) * 1000,
+        source=_locate(locations, ("regression",), file),
+    )
+    return settings, problems
+
+
 def load_profile(path: str | os.PathLike[str]) -> Profile:
     """Reads, merges, interpolates and validates a profile; raises ProfileError with every problem."""
     file = str(path)
@@ -349,6 +428,8 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     if problems:
         raise ProfileError(problems)
     rules, problems = _rules(data, locations, file)
+    regression, regression_problems = _regression(data, locations, file)
+    problems += regression_problems
     load = data.get("load", {})
     run_time = None
     if "run_time" in load:
@@ -367,4 +448,4 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     if problems:
         raise ProfileError(problems)
     load_defaults = LoadDefaults(load.get("users"), load.get("spawn_rate"), run_time)
-    return Profile(file, load_defaults, rules, settings)
+    return Profile(file, load_defaults, rules, settings, regression)

@@ -13,6 +13,17 @@ STATUS_LABELS = {
     "regression": "REGRESSION",
     "improvement": "IMPROVED",
 }
+REGRESSION_HEADER = (
+    "STATUS",
+    "ENDPOINT",
+    "METRIC",
+    "BASELINE",
+    "CURRENT",
+    "CHANGE",
+    "90% INTERVAL",
+    "DETECTABLE",
+    "TOLERANCE",
+)
 _ORDER = {"fail": 0, "regression": 1, "no_data": 2, "inconclusive": 3, "improvement": 4, "pass": 5}
 
 
@@ -33,14 +44,73 @@ def status_line(result: Result) -> str:
     return f"perfgate: INCONCLUSIVE ({unresolved} of {total} checks had no data or could not be decided)"
 
 
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def _ordered(checks: list[CheckResult]) -> list[CheckResult]:
+    return sorted(checks, key=lambda c: _ORDER.get(c.status, 9))
+
+
+def _change(check: CheckResult, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if check.metric == "error_rate":
+        return f"{value * 100:+.2f}pp"
+    return f"x{1 + value:.3g}" if value >= 1 else f"{value:+.1%}"
+
+
+def _value(check: CheckResult, value: float | None) -> str:
+    return "-" if value is None else format_value(metric_kind(check.metric) or "count", value)
+
+
+def regression_table(checks: list[CheckResult]) -> list[str]:
+    """Baseline, current, the change and its 90% interval, what the run could detect."""
+    rows = [
+        ("STATUS", "ENDPOINT", "METRIC", "BASELINE", "CURRENT", "CHANGE", "90% INTERVAL", "DETECTABLE", "TOLERANCE")
+    ]
+    for check in _ordered(checks):
+        low, high = check.interval or (None, None)
+        interval = "-" if low is None else f"{_change(check, low)} .. {_change(check, high)}"
+        rows.append(
+            (
+                STATUS_LABELS.get(check.status, check.status),
+                check.endpoint,
+                check.metric,
+                _value(check, check.baseline),
+                _value(check, check.actual),
+                _change(check, check.adjusted_change),
+                interval,
+                _change(check, check.detectable),
+                check.limit,
+            )
+        )
+    return _table(rows)
+
+
+def _comparison_notes(result: Result) -> list[str]:
+    comparison = result.comparison
+    if not comparison:
+        return []
+    runs = comparison["baseline_runs"]
+    notes = [f"baseline {comparison['baseline']} ({runs} run{'s' if runs != 1 else ''})"]
+    notes += [f"noise {metric}: {source}" for metric, source in comparison["noise"].items()]
+    notes += [f"shift shared by every endpoint, {m}: {g:+.1%}" for m, g in comparison["global_shift"].items()]
+    return notes
+
+
 def render(result: Result) -> str:
+    gated = [c for c in result.checks if c.kind != "regression"]
+    compared = [c for c in result.checks if c.kind == "regression"]
     rows = [("STATUS", "ENDPOINT", "METRIC", "LIMIT", "ACTUAL")]
-    for check in sorted(result.checks, key=lambda c: _ORDER.get(c.status, 9)):
+    for check in _ordered(gated):
         rows.append(
             (STATUS_LABELS.get(check.status, check.status), check.endpoint, check.metric, check.limit, _actual(check))
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines = _table(rows)
+    if compared:
+        lines += ["", *regression_table(compared), *_comparison_notes(result)]
     details = [f"  {c.endpoint}: {c.message}{_where(c)}" for c in result.checks if c.status != "pass"]
     warnings = [f"warning: {warning}" for warning in result.warnings]
     notes = [_measurement(result)] if result.measurement else []

@@ -15,6 +15,7 @@ def write_atomic(path: Path, text: str) -> None:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600; reports are read by CI uploaders and people
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

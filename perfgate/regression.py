@@ -1,0 +1,701 @@
+"""Regression detection against a baseline: pure functions from two runs' histograms to checks.
+
+What was chosen, and why (../shared/research/regression-detection.md, §4, §7 and §8):
+
+- Latency: compare log ratios x = ln q_current − ln q_baseline of each endpoint's quantile (run-to-run
+  noise is multiplicative). The baseline quantile is read from the pooled histogram of its runs, the
+  same Locust estimator on both sides.
+- Within-run uncertainty: the exact bootstrap variance of ln q from the histogram (sampling.py, Beta
+  order statistics: deterministic, so `perfgate compare` re-judges identically), widened by the
+  batch-means variance inflation of the per-window histograms when a run stored ≥ 8 windows
+  (queueing makes neighbouring requests alike and an i.i.d. bootstrap too narrow).
+- Between-run noise: measured when the baseline merges ≥ 3 runs (median polish of ln q over
+  endpoint × run; the endpoint noise is what the residuals hold beyond each run's sampling variance,
+  the run noise is the spread of the run effects), otherwise assumed (regression.noise, default 3% per
+  endpoint and 5% per run) and named as assumed in every check.
+- A slow runner slows every endpoint: with ≥ 4 comparable endpoints the median log ratio g is the
+  common shift, each endpoint is judged on d = x − g, and g gets its own "global shift" check
+  against regression.global_shift (+20%). Fewer endpoints: g = 0 and the run noise is added instead.
+- A check is a regression only when the change exceeds its tolerance AND is significant at the
+  family-wise confidence (Bonferroni over every check of the run, one-sided; Student's t when the
+  noise was measured from few runs) AND, for latency, the absolute change is at least min_delta
+  (default max(5 ms, 2 histogram buckets)): the magnitude-plus-significance rule of Perfherder and
+  Otava. Bonferroni rather than Holm: each check then has a threshold of its own that the table can
+  show, and Holm's gain is small when almost every hypothesis is true (unchanged endpoints).
+- Inconclusive, not pass, when the run cannot resolve the tolerance: too few requests on a side
+  (10 beyond the quantile: p95 200, p99 1000; 30 for p50) or a minimum detectable change
+  exp(z₀.₉₅·SD) − 1 above the tolerance. The message says by how much and what to do.
+- Error rates: Newcombe's hybrid score interval of the difference (no normal approximation at 0
+  failures); throughput: ln rps with batch-means variance over windows and the run noise, since in a
+  closed model every endpoint's rate falls when any endpoint slows down.
+- Reported per check: baseline, current, change, adjusted change, its 90% interval, the minimum
+  detectable change and the noise source.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from perfgate.baseline import Baseline, RunData, pooled, run_data
+from perfgate.evaluate import MIN_REQUESTS_FLOOR, TAIL_REQUESTS, exit_code_of, verdict_of
+from perfgate.model import CheckResult, EndpointStats, Result
+from perfgate.profile import Location, RegressionRule, RegressionSettings
+from perfgate.sampling import (
+    LOG_FLOOR_MS,
+    log_ms,
+    median_polish,
+    newcombe_difference,
+    quantile_log_variance,
+    rate_log_variance,
+    robust_sd,
+    student_quantile,
+    variance_inflation,
+)
+from perfgate.tolerances import Tolerance
+
+GLOBAL = "global"
+ALL_ENDPOINTS = "all endpoints"
+COMMON_MODE_ENDPOINTS = 4
+MEASURED_NOISE_RUNS = 3
+INTERVAL_CONFIDENCE = 0.90
+ADVISED_BEYOND_QUANTILE = 10  # requests above a quantile for ±10-15% precision (research §4.4)
+DEFAULT_SETTINGS = RegressionSettings(
+    rules=(
+        RegressionRule("default", "default", Tolerance("p95", 0.2, "+20%"), "(built-in) default.p95", Location("", 0)),
+        RegressionRule(
+            "global", GLOBAL, Tolerance("error_rate", 0.005, "+0.5pp"), "(built-in) global.error_rate", Location("", 0)
+        ),
+    )
+)
+
+
+def requests_needed(quantile: float) -> int:
+    """Below this a quantile is in effect the maximum and is not compared at all (as for thresholds)."""
+    return max(MIN_REQUESTS_FLOOR, math.ceil(TAIL_REQUESTS / (1 - quantile) - 1e-9))
+
+
+def requests_advised(quantile: float) -> int:
+    """What a comparison at a 20% tolerance usually needs per side: p95 200, p99 1000."""
+    return max(MIN_REQUESTS_FLOOR, math.ceil(ADVISED_BEYOND_QUANTILE / (1 - quantile) - 1e-9))
+
+
+@dataclass(frozen=True)
+class Noise:
+    runs: int  # baseline runs it was measured from; 0 when assumed
+    endpoint: float  # SD of ln(metric) between runs, beyond sampling
+    run: float  # SD of the shift shared by every endpoint of a run
+    df: float = math.inf  # of the endpoint noise
+    run_df: float = math.inf  # of the run noise: one value per baseline run
+
+    def describe(self) -> str:
+        figures = f"endpoint {self.endpoint:.1%}, run {self.run:.1%}"
+        if self.runs:
+            return f"measured from {self.runs} baseline runs: {figures}"
+        return f"assumed (the baseline has fewer than {MEASURED_NOISE_RUNS} runs): {figures}"
+
+
+@dataclass
+class Candidate:
+    """One comparison before the family-wise decision."""
+
+    rule: RegressionRule | None  # None: the global shift
+    endpoint: str
+    tolerance: Tolerance
+    baseline: float | None  # None for the global shift, a ratio without values of its own
+    current: float | None
+    log_change: float = 0.0  # latency and rps
+    adjusted: float = 0.0
+    sd: float = 0.0
+    df: float = math.inf
+    noise: str = ""
+    min_delta_ms: float = 0.0
+    counts: tuple[int, int, int, int] = (0, 0, 0, 0)  # error_rate: failures/requests now, then
+    sizes: tuple[int, int] = (0, 0)  # requests now, in the baseline
+
+
+@dataclass
+class Comparison:
+    checks: list[CheckResult] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    shifts: dict[str, float] = field(default_factory=dict)
+    noise: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # metric -> "endpoint (why)"
+
+    def summary(self, baseline: Baseline, settings: RegressionSettings) -> dict[str, Any]:
+        return {
+            "baseline": baseline.path,
+            "baseline_runs": len(baseline.runs),
+            "rules": settings.source or "built-in defaults (the profile has no regression: block)",
+            "confidence": settings.confidence,
+            "checks": sum(1 for c in self.checks if c.kind == "regression"),
+            "global_shift": {metric: math.expm1(g) for metric, g in self.shifts.items()},
+            "noise": self.noise,
+            "new_endpoints": self.new,
+            "gone_endpoints": self.gone,
+            "not_judged": self.skipped,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class Sides:
+    """The two runs being compared and the baseline's runs."""
+
+    current: RunData
+    runs: list[RunData]
+
+    def keys(self) -> set[str]:
+        now = {k for k, s in self.current.endpoints.items() if s["requests"]}
+        before = {k for run in self.runs for k, s in run.endpoints.items() if s["requests"]}
+        return now & before
+
+    def current_stats(self, key: str) -> EndpointStats:
+        if key == GLOBAL:
+            return _total(self.current)
+        return pooled([self.current], key)
+
+    def baseline_stats(self, key: str) -> EndpointStats:
+        if key == GLOBAL:
+            return _sum_stats([_total(run) for run in self.runs])
+        return pooled(self.runs, key)
+
+    def windows(self, key: str) -> tuple[list[float], dict[str, list[Any]]]:
+        if key == GLOBAL:
+            return [], {"requests": [], "failures": [], "histograms": []}
+        return self.current.windows_s, self.current.windows(key)
+
+    def baseline_windows(self, key: str) -> tuple[list[float], dict[str, list[Any]]]:
+        if len(self.runs) != 1 or key == GLOBAL:
+            return [], {"requests": [], "failures": [], "histograms": []}
+        return self.runs[0].windows_s, self.runs[0].windows(key)
+
+
+def _total(run: RunData) -> EndpointStats:
+    if run.total.get("histogram") is not None:
+        return pooled([RunData(run.source, {GLOBAL: run.total})], GLOBAL)
+    return _sum_stats([pooled([run], key) for key in run.endpoints])
+
+
+def _sum_stats(parts: list[EndpointStats]) -> EndpointStats:
+    total = EndpointStats("", GLOBAL)
+    for part in parts:
+        total.requests += part.requests
+        total.failures += part.failures
+        for bucket, count in part.histogram.items():
+            total.histogram[bucket] = total.histogram.get(bucket, 0) + count
+    return total
+
+
+def bucket_width_ms(value: float) -> float:
+    """Width of perfgate's histogram bucket at `value` (buckets.py)."""
+    return 1.0 if value < 1_000 else 10.0 ** (math.floor(math.log10(value)) - 2)
+
+
+# --- between-run noise ----------------------------------------------------------------------
+
+
+def measured_noise(table: dict[str, list[float]], sampling: list[float], runs: int) -> Noise:
+    """Noise from N ≥ 3 baseline runs: median polish of ln(metric) over endpoint × run.
+
+    The endpoint noise is the residual spread beyond the typical sampling variance of one run's
+    estimate; with fewer than 4 endpoints run effects cannot be told apart and stay in it."""
+    rows = len(table)
+    if rows >= COMMON_MODE_ENDPOINTS:
+        residuals, effects = median_polish(table)
+        spread = robust_sd([r for values in residuals.values() for r in values], rows + runs - 1)
+        run_sd = statistics.stdev(effects)
+        df = (rows - 1) * (runs - 1)
+    else:
+        residuals = {key: [v - statistics.fmean(values) for v in values] for key, values in table.items()}
+        spread = robust_sd([r for values in residuals.values() for r in values], rows)
+        run_sd, df = 0.0, rows * (runs - 1)
+    endpoint_sd = math.sqrt(max(0.0, spread**2 - statistics.median(sampling)))
+    return Noise(runs, endpoint_sd, run_sd, float(max(df, 1)), float(runs - 1))
+
+
+def _latency_noise(sides: Sides, quantile: float, settings: RegressionSettings) -> Noise:
+    runs = sides.runs
+    assumed = Noise(0, settings.endpoint_noise, settings.run_noise)
+    if len(runs) < MEASURED_NOISE_RUNS:
+        return assumed
+    needed = requests_needed(quantile)
+    table: dict[str, list[float]] = {}
+    sampling: list[float] = []
+    for key in sorted(sides.keys()):
+        stats = [pooled([run], key) for run in runs]
+        if all(s.requests >= needed for s in stats):
+            table[key] = [log_ms(s.percentile(quantile)) for s in stats]
+            sampling += [quantile_log_variance(s.histogram, quantile) for s in stats]
+    return measured_noise(table, sampling, len(runs)) if table else assumed
+
+
+def _rate_noise(sides: Sides, settings: RegressionSettings) -> Noise:
+    runs = sides.runs
+    assumed = Noise(0, settings.endpoint_noise, settings.run_noise)
+    if len(runs) < MEASURED_NOISE_RUNS:
+        return assumed
+    table: dict[str, list[float]] = {}
+    sampling: list[float] = []
+    for key in sorted(sides.keys()):
+        entries = [run.endpoints.get(key) or {} for run in runs]
+        if all(e.get("requests") and e.get("rps") for e in entries):
+            table[key] = [math.log(e["rps"]) for e in entries]
+            sampling += [1.0 / e["requests"] for e in entries]
+    return measured_noise(table, sampling, len(runs)) if table else assumed
+
+
+# --- estimates ------------------------------------------------------------------------------
+
+
+def _latency_variance(sides: Sides, key: str, quantile: float, now: EndpointStats, before: EndpointStats) -> float:
+    variance = 0.0
+    for stats, (durations, windows) in ((now, sides.windows(key)), (before, sides.baseline_windows(key))):
+        inflation = variance_inflation(windows["histograms"], stats.percentile(quantile)) if durations else 1.0
+        variance += quantile_log_variance(stats.histogram, quantile) * inflation
+    return variance
+
+
+@dataclass
+class LatencyFindings:
+    noise: Noise
+    shift: float | None = None  # None when fewer than 4 endpoints are comparable
+    candidates: list[Candidate] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)  # inconclusive for too few requests
+    skipped: list[str] = field(default_factory=list)  # default-rule endpoints with too few requests
+
+
+def _latency_candidates(
+    sides: Sides, metric: str, targets: list[tuple[RegressionRule, str]], settings: RegressionSettings
+) -> LatencyFindings:
+    """An explicit rule on an endpoint with too few requests is inconclusive; the `default` rule
+    skips such endpoints (rarely called ones: token endpoints, logins) and says so, and is
+    inconclusive only when it could compare none."""
+    quantile = targets[0][0].tolerance.quantile
+    needed = requests_needed(quantile)
+    noise = _latency_noise(sides, quantile, settings)
+    factor = 1 + 1 / len(sides.runs)
+    estimates: dict[str, tuple[float, float, EndpointStats, EndpointStats]] = {}
+    for key in sorted(sides.keys() | {GLOBAL}):
+        now, before = sides.current_stats(key), sides.baseline_stats(key)
+        if now.requests >= needed and before.requests >= needed:
+            x = log_ms(now.percentile(quantile)) - log_ms(before.percentile(quantile))
+            estimates[key] = (x, _latency_variance(sides, key, quantile, now, before), now, before)
+    common = [key for key in estimates if key != GLOBAL]
+    shift = statistics.median(estimates[k][0] for k in common) if len(common) >= COMMON_MODE_ENDPOINTS else None
+    between = factor * noise.endpoint**2
+    shift_variance = 0.0
+    if shift is not None:
+        shift_variance = math.pi / 2 * statistics.fmean(estimates[k][1] + between for k in common) / len(common)
+    found = LatencyFindings(noise, shift)
+    for rule, key in targets:
+        now, before = sides.current_stats(key), sides.baseline_stats(key)
+        q_now, q_before = now.percentile(quantile), before.percentile(quantile)
+        if key not in estimates and rule.scope == "default":
+            found.skipped.append(f"{key} ({now.requests}/{before.requests} requests)")
+            continue
+        if key not in estimates:
+            found.checks.append(_too_few(rule, key, metric, q_before, q_now, f"{now.requests}/{before.requests}"))
+            continue
+        x, within, _, _ = estimates[key]
+        judged_alone = shift is None or key == GLOBAL
+        variance = within + between + (factor * noise.run**2 if judged_alone else shift_variance)
+        min_delta = rule.min_delta_ms if rule.min_delta_ms is not None else settings.min_delta_ms
+        found.candidates.append(
+            Candidate(
+                rule,
+                key,
+                rule.tolerance,
+                q_before,
+                q_now,
+                log_change=x,
+                adjusted=x if judged_alone else x - (shift or 0.0),
+                sd=math.sqrt(variance),
+                df=noise.df,
+                noise=noise.describe(),
+                min_delta_ms=max(min_delta, 2 * bucket_width_ms(q_before)),
+                sizes=(now.requests, before.requests),
+            )
+        )
+    if shift is not None and settings.global_shift is not None:
+        tolerance = Tolerance(metric, settings.global_shift.value, settings.global_shift.text)
+        sd = math.sqrt(shift_variance + factor * noise.run**2)
+        found.candidates.append(
+            Candidate(None, ALL_ENDPOINTS, tolerance, None, None, shift, shift, sd, noise.run_df, noise.describe())
+        )
+    return found
+
+
+def _too_few(
+    rule: RegressionRule, key: str, metric: str, before: float | None, now: float | None, counts: str
+) -> CheckResult:
+    quantile = rule.tolerance.quantile
+    message = (
+        f"too few requests (this run/baseline: {counts}): {metric} is not compared below "
+        f"{requests_needed(quantile)} on a side, and resolving a {rule.tolerance.describe()} tolerance usually "
+        f"takes about {requests_advised(quantile)}; run longer or with more users"
+    )
+    return _check(rule, key, rule.tolerance, before, now, "inconclusive", message)
+
+
+def _rate_candidates(sides: Sides, targets: list[tuple[RegressionRule, str]], noise: Noise) -> list[Candidate]:
+    factor = 1 + 1 / len(sides.runs)
+    candidates = []
+    for rule, key in targets:
+        now, before = sides.current_stats(key), sides.baseline_stats(key)
+        durations = sides.current.measured_s, sum(run.measured_s for run in sides.runs)
+        if not (now.requests and before.requests and all(durations)):
+            continue
+        rate_now, rate_before = now.requests / durations[0], before.requests / durations[1]
+        windows_s, windows = sides.windows(key)
+        variance = rate_log_variance(windows["requests"], windows_s) if windows_s else 1.0 / now.requests
+        before_s, before_windows = sides.baseline_windows(key)
+        variance += rate_log_variance(before_windows["requests"], before_s) if before_s else 1.0 / before.requests
+        variance += factor * (noise.endpoint**2 + noise.run**2)
+        x = math.log(rate_now / rate_before)
+        candidates.append(
+            Candidate(
+                rule,
+                key,
+                rule.tolerance,
+                rate_before,
+                rate_now,
+                x,
+                x,
+                math.sqrt(variance),
+                noise.df,
+                noise.describe(),
+                sizes=(now.requests, before.requests),
+            )
+        )
+    return candidates
+
+
+def _error_candidates(sides: Sides, targets: list[tuple[RegressionRule, str]]) -> list[Candidate]:
+    candidates = []
+    for rule, key in targets:
+        now, before = sides.current_stats(key), sides.baseline_stats(key)
+        candidates.append(
+            Candidate(
+                rule,
+                key,
+                rule.tolerance,
+                before.error_rate,
+                now.error_rate,
+                noise="binomial (error counts only)",
+                counts=(now.failures, now.requests, before.failures, before.requests),
+                sizes=(now.requests, before.requests),
+            )
+        )
+    return candidates
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+def _check(
+    rule: RegressionRule | None,
+    endpoint: str,
+    tolerance: Tolerance,
+    baseline: float | None,
+    current: float | None,
+    status: str,
+    message: str,
+    **measures: Any,
+) -> CheckResult:
+    return CheckResult(
+        endpoint=endpoint,
+        metric=tolerance.metric,
+        limit=tolerance.describe(),
+        actual=current,
+        status=status,
+        message=message,
+        rule=rule.path if rule else "regression.global_shift",
+        source=str(rule.location) if rule and rule.location.file else "",
+        baseline=baseline,
+        kind="regression",
+        **measures,
+    )
+
+
+def _percent(change: float) -> str:
+    if change >= 1:
+        return f"x{1 + change:.3g}"
+    return f"{change:+.0%}" if abs(change) >= 0.1 else f"{change:+.1%}"
+
+
+def _judge_ratio(candidate: Candidate, z_family: float, confidence: float) -> CheckResult:
+    """Latency (worse = up) and throughput (worse = down), on the log scale."""
+    tolerance = candidate.tolerance
+    direction = -1.0 if tolerance.kind == "rps" else 1.0
+    limit = -math.log1p(-tolerance.value) if direction < 0 else math.log1p(tolerance.value)
+    worse = direction * candidate.adjusted
+    z90 = student_quantile(1 - (1 - INTERVAL_CONFIDENCE) / 2, candidate.df)
+    detectable = z90 * candidate.sd
+    interval = (math.expm1(candidate.adjusted - detectable), math.expm1(candidate.adjusted + detectable))
+    significant = worse - z_family * candidate.sd > 0
+    has_values = candidate.current is not None and candidate.baseline is not None
+    delta = candidate.current - candidate.baseline if has_values else 0.0
+    large_enough = tolerance.kind != "latency" or not has_values or delta >= candidate.min_delta_ms
+    # a change below min_delta is never a regression, so the run need only resolve the larger of the two
+    resolvable = limit
+    if has_values and tolerance.kind == "latency":
+        resolvable = max(limit, math.log1p(candidate.min_delta_ms / max(candidate.baseline, LOG_FLOOR_MS)))
+    change, adjusted = math.expm1(candidate.log_change), math.expm1(candidate.adjusted)
+    described = _percent(change)
+    if candidate.adjusted != candidate.log_change:
+        described += f", {_percent(adjusted)} after the shift shared by every endpoint"
+    described += f"; 90% interval {_percent(interval[0])} to {_percent(interval[1])}"
+    family = f"{confidence:.0%} family-wise"
+    if worse > limit and significant and large_enough:
+        status = "regression"
+        message = f"{described}: beyond the tolerance {tolerance.describe()} and significant at {family}"
+    elif worse < -limit and -worse - z_family * candidate.sd > 0:
+        status, message = "improvement", f"{described}: better by more than the tolerance, significant at {family}"
+    elif detectable > resolvable:
+        status = "inconclusive"
+        smallest = _percent(math.expm1(direction * detectable))
+        now, before = candidate.sizes
+        counted = f"; {now} requests now, {before} in the baseline" if now else ""
+        message = (
+            f"{described}: this comparison can only detect changes of {smallest} or more (tolerance "
+            f"{tolerance.describe()}{counted}): run longer, with more users, merge more baseline runs, "
+            "or relax the tolerance"
+        )
+    elif worse > limit and significant:
+        status = "pass"
+        message = f"{described}: only {delta:+.1f} ms, below min_delta {candidate.min_delta_ms:g} ms"
+    else:
+        status, message = "pass", f"{described}: within the tolerance {tolerance.describe()}"
+    return _check(
+        candidate.rule,
+        candidate.endpoint,
+        tolerance,
+        candidate.baseline,
+        candidate.current,
+        status,
+        message,
+        change=change,
+        adjusted_change=adjusted,
+        interval=interval,
+        detectable=math.expm1(direction * detectable),
+        noise=candidate.noise,
+    )
+
+
+def _judge_errors(candidate: Candidate, z_family: float, confidence: float) -> CheckResult:
+    tolerance = candidate.tolerance
+    failures_now, requests_now, failures_before, requests_before = candidate.counts
+    difference, lower, upper = newcombe_difference(failures_now, requests_now, failures_before, requests_before, 1.645)
+    _, family_lower, family_upper = newcombe_difference(
+        failures_now, requests_now, failures_before, requests_before, z_family
+    )
+    detectable = upper - difference
+    described = (
+        f"{candidate.current:.2%} vs {candidate.baseline:.2%} ({difference * 100:+.2f}pp; "
+        f"90% interval {lower * 100:+.2f} to {upper * 100:+.2f}pp)"
+    )
+    if difference > tolerance.value and family_lower > 0:
+        status = "regression"
+        message = f"{described}: beyond {tolerance.describe()} and significant at {confidence:.0%} family-wise"
+    elif difference < -tolerance.value and family_upper < 0:
+        status, message = "improvement", f"{described}: fewer errors by more than the tolerance"
+    elif detectable > tolerance.value:
+        status = "inconclusive"
+        message = (
+            f"{described}: with {requests_now} requests this run can only detect a rise of "
+            f"{detectable * 100:.2f}pp or more (tolerance {tolerance.describe()}): run longer or with more users"
+        )
+    else:
+        status, message = "pass", f"{described}: within the tolerance {tolerance.describe()}"
+    return _check(
+        candidate.rule,
+        candidate.endpoint,
+        tolerance,
+        candidate.baseline,
+        candidate.current,
+        status,
+        message,
+        change=difference,
+        adjusted_change=difference,
+        interval=(lower, upper),
+        detectable=detectable,
+        noise=candidate.noise,
+    )
+
+
+def _targets(settings: RegressionSettings, sides: Sides) -> tuple[dict[str, list[tuple[RegressionRule, str]]], list]:
+    """(rule, endpoint) pairs per metric, and no_data checks for endpoint rules that match nothing."""
+    compared = sorted(sides.keys())
+    keyed = [r for r in settings.rules if r.scope == "endpoint"]
+    by_metric: dict[str, list[tuple[RegressionRule, str]]] = {}
+    missing = []
+    for rule in settings.rules:
+        if rule.scope == GLOBAL:
+            keys = [GLOBAL]
+        elif rule.scope == "endpoint":
+            keys = [key for key in compared if _matches(rule, sides, key)]
+            if not keys:
+                message = f"no endpoint with requests in both the baseline and this run matches {rule.key!r}"
+                missing.append(_check(rule, rule.key, rule.tolerance, 0.0, 0.0, "no_data", message))
+        else:
+            keys = [key for key in compared if not any(_matches(r, sides, key) for r in keyed)]
+        by_metric.setdefault(rule.tolerance.metric, []).extend((rule, key) for key in keys)
+    return by_metric, missing
+
+
+def _matches(rule: RegressionRule, sides: Sides, key: str) -> bool:
+    entry = sides.current.endpoints[key]
+    return rule.matches(entry.get("method", ""), entry.get("name", key))
+
+
+def compare(
+    settings: RegressionSettings, baseline: Baseline, current: RunData, invalid: list[str] | None = None
+) -> Comparison:
+    """Every regression check of `current` against `baseline`; `invalid` names what makes the run
+    unable to support a comparison (a saturated generator, lost workers), which turns a regression
+    into inconclusive."""
+    sides = Sides(current, baseline.runs)
+    comparison = Comparison()
+    now = {k for k, s in current.endpoints.items() if s["requests"]}
+    before = {k for run in baseline.runs for k, s in run.endpoints.items() if s["requests"]}
+    comparison.new, comparison.gone = sorted(now - before), sorted(before - now)
+    by_metric, missing = _targets(settings, sides)
+    candidates: list[Candidate] = []
+    checks: list[CheckResult] = list(missing)
+    for metric, targets in sorted(by_metric.items()):
+        kind = targets[0][0].tolerance.kind
+        if kind == "latency":
+            found = _latency_candidates(sides, metric, targets, settings)
+            candidates += found.candidates
+            checks += found.checks
+            noise = found.noise
+            if found.shift is not None:
+                comparison.shifts[metric] = found.shift
+            comparison.skipped.setdefault(metric, []).extend(found.skipped)
+        elif kind == "rps":
+            noise = _rate_noise(sides, settings)
+            candidates += _rate_candidates(sides, targets, noise)
+        else:
+            noise = Noise(0, 0.0, 0.0)
+            candidates += _error_candidates(sides, targets)
+        comparison.noise[metric] = noise.describe() if kind != "error_rate" else "binomial"
+    alpha = (1 - settings.confidence) / max(1, len(candidates))
+    for candidate in candidates:
+        z_family = student_quantile(1 - alpha, candidate.df)
+        judge = _judge_errors if candidate.tolerance.kind == "error_rate" else _judge_ratio
+        checks.append(judge(candidate, z_family, settings.confidence))
+    assigned = {rule.path for targets in by_metric.values() for rule, _ in targets}
+    checks = _set_aside_default(settings, checks, comparison, assigned)
+    if not sides.keys() and settings.rules:
+        checks.append(_nothing_in_common())
+    for check in checks:
+        if invalid and check.status == "regression":
+            check.status = "inconclusive"
+            check.message = f"{check.message}; but this run cannot support a comparison: {'; '.join(invalid)}"
+    comparison.checks = checks
+    comparison.warnings = compatibility_warnings(baseline, current) + _listed(comparison)
+    return comparison
+
+
+def _set_aside_default(
+    settings: RegressionSettings,
+    checks: list[CheckResult],
+    comparison: Comparison,
+    assigned: set[str],
+) -> list[CheckResult]:
+    """The `default` rule covers every endpoint, rarely called ones too: where it cannot decide,
+    the endpoint is listed rather than made inconclusive, unless the rule could judge none of the
+    endpoints `assigned` to it. The global shift is a companion of the endpoint checks: listed too."""
+    defaults = {rule.path: rule for rule in settings.rules if rule.scope == "default"}
+    kept = []
+    for check in checks:
+        if check.status == "inconclusive" and (check.rule in defaults or check.endpoint == ALL_ENDPOINTS):
+            smallest = f"detects {_percent(check.detectable)} at best" if check.detectable is not None else "?"
+            comparison.skipped.setdefault(check.metric, []).append(f"{check.endpoint} ({smallest})")
+        else:
+            kept.append(check)
+    for path, rule in defaults.items():
+        if path in assigned and not any(check.rule == path for check in kept):
+            listed = ", ".join(comparison.skipped.get(rule.tolerance.metric, []))
+            message = f"the default rule could judge no endpoint: {listed}; run longer or with more users"
+            kept.append(_check(rule, "default", rule.tolerance, None, None, "inconclusive", message))
+    return kept
+
+
+def _nothing_in_common() -> CheckResult:
+    message = "no endpoint has requests in both the baseline and this run: is the baseline from another test?"
+    return CheckResult(ALL_ENDPOINTS, "endpoints", "in common", None, "no_data", message, kind="regression")
+
+
+def _listed(comparison: Comparison) -> list[str]:
+    notes = []
+    if comparison.new:
+        notes.append(f"new since the baseline (not compared): {', '.join(comparison.new)}")
+    if comparison.gone:
+        notes.append(f"in the baseline but not in this run: {', '.join(comparison.gone)}")
+    for metric, skipped in comparison.skipped.items():
+        notes.append(f"the default {metric} rule could not judge (run longer or with more users): {', '.join(skipped)}")
+    return notes
+
+
+def _host(url: str) -> str:
+    """Scheme and host, without the port for loopback (the embedded demo API picks a free port)."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+LOAD_FIELDS = {"users": "users", "spawn_rate": "spawn rate", "run_time_s": "run time (s)", "workers": "workers"}
+
+
+def compatibility_warnings(baseline: Baseline, current: RunData) -> list[str]:
+    """A baseline from another profile, host or load shape compares unlike with unlike."""
+    warnings = []
+    for index, run in enumerate(baseline.runs):
+        name = baseline.path if len(baseline.runs) == 1 else f"{baseline.path} run {index + 1} ({run.source})"
+        if run.profile and current.profile and _profile_name(run.profile) != _profile_name(current.profile):
+            warnings.append(f"baseline {name} used profile {run.profile}, this run {current.profile}")
+        if run.host and current.host and _host(run.host) != _host(current.host):
+            warnings.append(f"baseline {name} ran against {run.host}, this run against {current.host}")
+        for key, label in LOAD_FIELDS.items():
+            then, now = run.load.get(key), current.load.get(key)
+            if then is not None and now is not None and then != now:
+                warnings.append(f"baseline {name} ran with {label} {then}, this run with {now}: load shapes differ")
+        if run.verdict and run.verdict != "pass":
+            warnings.append(f"baseline {name} did not pass (verdict {run.verdict})")
+    return warnings
+
+
+def _profile_name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def with_comparison(
+    result: Result, settings: RegressionSettings | None, baseline: Baseline, on_inconclusive: str = "inconclusive"
+) -> Result:
+    """The result with its regression checks (re)computed against `baseline`, and the verdict and
+    exit code that follow; threshold and run-level checks stay as they were judged live."""
+    kept = [check for check in result.checks if check.kind != "regression"]
+    invalid = [check.message for check in kept if check.kind == "run" and check.status == "inconclusive"]
+    comparison = compare(settings or DEFAULT_SETTINGS, baseline, run_data(result.to_dict(), "this run"), invalid)
+    if settings is None:
+        comparison.warnings.insert(0, "the profile has no regression: block; compared with the built-in defaults")
+    earlier = set((result.comparison or {}).get("warnings", []))
+    checks = kept + comparison.checks
+    verdict = verdict_of(checks)
+    return replace(
+        result,
+        checks=checks,
+        verdict=verdict,
+        exit_code=exit_code_of(verdict, on_inconclusive),
+        warnings=[w for w in result.warnings if w not in earlier] + comparison.warnings,
+        comparison=comparison.summary(baseline, settings or DEFAULT_SETTINGS),
+    )

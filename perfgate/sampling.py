@@ -1,0 +1,199 @@
+"""Sampling statistics on histograms, stdlib only and deterministic (no random draws), so that
+`perfgate compare` re-judges a stored run exactly as the live gate did.
+
+- `quantile_log_variance`: the exact bootstrap variance of ln(quantile) of a histogram. Resampling
+  n requests makes the k-th order statistic F̂⁻¹(U) with U ~ Beta(k, n-k+1), so the probability of
+  each bucket is a difference of regularized incomplete betas: no draws, no n-sized arrays.
+- `variance_inflation`: batch means over per-window histograms; queueing makes neighbouring requests
+  alike and an i.i.d. bootstrap too narrow (../shared/research/regression-detection.md §4.5).
+- `median_polish`: endpoint × run effects of the baseline runs, for the between-run noise.
+- `wilson` / `newcombe_difference`: intervals for error rates.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+
+_NORMAL = statistics.NormalDist()
+LOG_FLOOR_MS = 0.5  # a 0 ms bucket holds responses under half a millisecond
+
+
+def log_ms(value: float) -> float:
+    return math.log(max(value, LOG_FLOOR_MS))
+
+
+def normal_quantile(probability: float) -> float:
+    return _NORMAL.inv_cdf(probability)
+
+
+def normal_cdf(value: float) -> float:
+    return _NORMAL.cdf(value)
+
+
+def student_quantile(probability: float, df: float) -> float:
+    """Student's t quantile by the Cornish-Fisher expansion (within 1% of the exact value from
+    3 degrees of freedom on); the normal quantile when df is infinite."""
+    z = normal_quantile(probability)
+    if math.isinf(df):
+        return z
+    return (
+        z
+        + (z**3 + z) / (4 * df)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
+    )
+
+
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 100_000):
+        even = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+        odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+        for coefficient in (even, odd):
+            d = 1.0 + coefficient * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + coefficient / c
+            c = c if abs(c) > tiny else tiny
+            result *= c * d
+        if abs(c * d - 1.0) < 1e-12:
+            break
+    return result
+
+
+def regularized_beta(a: float, b: float, x: float) -> float:
+    """I_x(a, b), the CDF of Beta(a, b) at x."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(log_front) * _beta_fraction(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _beta_fraction(b, a, 1.0 - x) / b
+
+
+def quantile_rank(count: int, quantile: float) -> int:
+    """The order statistic Locust's percentile reads: the first request with more than int(n·q) below it."""
+    return min(count, int(count * quantile) + 1)
+
+
+def quantile_distribution(histogram: Mapping[int, int], quantile: float) -> list[tuple[int, float]]:
+    """(bucket, probability) of the histogram's quantile under resampling of its requests."""
+    count = sum(histogram.values())
+    if not count:
+        return []
+    rank = quantile_rank(count, quantile)
+    a, b = rank, count - rank + 1
+    # U(k) lies within 12 standard deviations of its mean: buckets outside get 0 or all of it
+    mean = a / (a + b)
+    spread = 12 * math.sqrt(mean * (1 - mean) / (a + b + 1)) + 1 / count
+    cumulative, below, distribution = 0, 0.0, []
+    for bucket in sorted(histogram):
+        cumulative += histogram[bucket]
+        share = cumulative / count
+        if share < mean - spread:
+            continue
+        at_or_below = 1.0 if share > mean + spread else regularized_beta(a, b, share)
+        if at_or_below > below:
+            distribution.append((bucket, at_or_below - below))
+            below = at_or_below
+        if below >= 1.0:
+            break
+    return distribution
+
+
+def quantile_log_variance(histogram: Mapping[int, int], quantile: float) -> float:
+    """Variance of ln(quantile) under the exact bootstrap of the histogram's requests."""
+    distribution = quantile_distribution(histogram, quantile)
+    total = sum(p for _, p in distribution)
+    if not total:
+        return 0.0
+    mean = sum(p * log_ms(bucket) for bucket, p in distribution) / total
+    return max(0.0, sum(p * (log_ms(bucket) - mean) ** 2 for bucket, p in distribution) / total)
+
+
+MIN_WINDOWS = 8
+
+
+def variance_inflation(windows: Sequence[Mapping[int, int]], threshold_ms: float) -> float:
+    """How much wider than i.i.d. the share of requests at or below `threshold_ms` varies between
+    windows (batch means), at least 1; 1 when there are fewer than MIN_WINDOWS windows with requests."""
+    counts = [(sum(c for b, c in w.items() if b <= threshold_ms), sum(w.values())) for w in windows]
+    counts = [(below, n) for below, n in counts if n]
+    total = sum(n for _, n in counts)
+    if len(counts) < MIN_WINDOWS or not total:
+        return 1.0
+    share = sum(below for below, _ in counts) / total
+    if share in (0.0, 1.0):
+        return 1.0
+    spread = sum((below - share * n) ** 2 for below, n in counts) * len(counts) / (len(counts) - 1)
+    return max(1.0, spread / (total * share * (1 - share)))
+
+
+def rate_log_variance(requests: Sequence[int], durations_s: Sequence[float]) -> float:
+    """Variance of ln(requests per second): batch means over windows, Poisson with fewer windows."""
+    total, elapsed = sum(requests), sum(durations_s)
+    if not total or elapsed <= 0:
+        return 0.0
+    poisson = 1.0 / total
+    pairs = [(n, t) for n, t in zip(requests, durations_s, strict=True) if t > 0]
+    if len(pairs) < MIN_WINDOWS:
+        return poisson
+    rate = total / elapsed
+    spread = sum((n - rate * t) ** 2 for n, t in pairs) * len(pairs) / (len(pairs) - 1)
+    return max(poisson, spread / total**2)
+
+
+def wilson(successes: int, trials: int, z: float) -> tuple[float, float]:
+    if not trials:
+        return 0.0, 1.0
+    share = successes / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe_difference(
+    failures_now: int, requests_now: int, failures_before: int, requests_before: int, z: float
+) -> tuple[float, float, float]:
+    """(difference, lower, upper) of two error rates, Newcombe's hybrid score interval."""
+    now = failures_now / requests_now if requests_now else 0.0
+    before = failures_before / requests_before if requests_before else 0.0
+    low_now, high_now = wilson(failures_now, requests_now, z)
+    low_before, high_before = wilson(failures_before, requests_before, z)
+    difference = now - before
+    lower = difference - math.sqrt((now - low_now) ** 2 + (high_before - before) ** 2)
+    upper = difference + math.sqrt((high_now - now) ** 2 + (before - low_before) ** 2)
+    return difference, lower, upper
+
+
+def median_polish(table: Mapping[str, Sequence[float]], rounds: int = 10) -> tuple[dict[str, list[float]], list[float]]:
+    """Tukey's median polish of rows (endpoints) × columns (runs): (residuals per row, column effects)."""
+    residuals = {row: list(values) for row, values in table.items()}
+    columns = len(next(iter(residuals.values()), []))
+    effects = [0.0] * columns
+    for _ in range(rounds):
+        for values in residuals.values():
+            centre = statistics.median(values)
+            values[:] = [v - centre for v in values]
+        column_medians = [statistics.median(values[i] for values in residuals.values()) for i in range(columns)]
+        for values in residuals.values():
+            values[:] = [v - m for v, m in zip(values, column_medians, strict=True)]
+        effects = [e + m for e, m in zip(effects, column_medians, strict=True)]
+        if max(map(abs, column_medians), default=0.0) < 1e-12:
+            break
+    return residuals, effects
+
+
+def robust_sd(values: Sequence[float], parameters: int = 0) -> float:
+    """1.4826 × MAD, scaled up for the `parameters` a fit has already taken from the values."""
+    if len(values) <= parameters:
+        return 0.0
+    mad = statistics.median(abs(v) for v in values)
+    return 1.4826 * mad * math.sqrt(len(values) / (len(values) - parameters))
