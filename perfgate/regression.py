@@ -577,7 +577,8 @@ def compare(
             noise = found.noise
             if found.shift is not None:
                 comparison.shifts[metric] = found.shift
-            comparison.skipped.setdefault(metric, []).extend(found.skipped)
+            if found.skipped:
+                comparison.skipped.setdefault(metric, []).extend(found.skipped)
         elif kind == "rps":
             noise = _rate_noise(sides, settings)
             candidates += _rate_candidates(sides, targets, noise)

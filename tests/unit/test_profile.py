@@ -34,7 +34,10 @@ def test_ci_profile_has_the_guides_limits_and_a_bounded_load():
     assert limits[("POST /api/v1/builds", "p95")] == "< 1,200ms"
     assert limits[("GET /api/v1/reports/*", "p95")] == "< 1,500ms"
     assert limits[("global", "error_rate")] == "< 1.00%"
-    assert profile.load.users == 20 and profile.load.run_time_s == 60
+    assert profile.load.users == 50 and profile.load.run_time_s == 60
+    assert profile.regression is not None
+    tolerances = {(rule.scope, rule.tolerance.metric): rule.tolerance.text for rule in profile.regression.rules}
+    assert tolerances == {("default", "p95"): "+20%", ("global", "error_rate"): "+0.5pp"}
 
 
 def test_error_names_file_line_key_path_expected_and_found(tmp_path):
@@ -130,3 +133,48 @@ def test_environment_interpolation_with_defaults(tmp_path, monkeypatch):
 
 def test_missing_file(tmp_path):
     assert "profile file not found" in problems_of(tmp_path / "nope.yaml")[0]
+
+
+def test_regression_block_rules_settings_and_locations(tmp_path):
+    path = write(
+        tmp_path,
+        "reg.yaml",
+        "version: 1\n"
+        "regression:\n"
+        "  confidence: 99%\n"
+        "  min_delta: 10ms\n"
+        "  global_shift: off\n"
+        "  noise: { run: 8%, endpoint: 0.02 }\n"
+        '  global: { error_rate: "+0.5pp", rps: "-15%" }\n'
+        '  default: { p95: "+20%" }\n'
+        "  endpoints:\n"
+        '    "GET /api/v1/builds/:id/status": { p99: "+30%", min_delta: 20ms }\n',
+    )
+    regression = load_profile(path).regression
+    assert regression is not None
+    assert (regression.confidence, regression.min_delta_ms, regression.global_shift) == (0.99, 10.0, None)
+    assert (regression.run_noise, regression.endpoint_noise) == (0.08, 0.02)
+    found = {(r.scope, r.tolerance.metric): (r.tolerance.value, r.min_delta_ms) for r in regression.rules}
+    assert found == {
+        ("global", "error_rate"): (0.005, None),
+        ("global", "rps"): (0.15, None),
+        ("default", "p95"): (0.2, None),
+        ("endpoint", "p99"): (0.3, 20.0),
+    }
+    status = next(r for r in regression.rules if r.scope == "endpoint")
+    assert status.matches("GET", "/api/v1/builds/:id/status") and str(status.location) == f"{path}:10"
+
+
+def test_regression_errors_say_what_a_tolerance_looks_like(tmp_path):
+    path = write(
+        tmp_path,
+        "reg.yaml",
+        'version: 1\nregression:\n  default: { p95: "20%", error_rate: "+1%", avg: "+5%" }\n  confidence: 100%\n',
+    )
+    assert problems_of(path) == [
+        f"{path}:3 regression.default.avg: unknown key; expected p50 ... p99.9, error_rate, rps, or min_delta",
+        f'{path}:3 regression.default.error_rate: expected a rise in percentage points like "+0.5pp", found "+1%"',
+        f'{path}:3 regression.default.p95: expected a rise like "+20%", found "20%"',
+    ]
+    path = write(tmp_path, "conf.yaml", "version: 1\nregression:\n  confidence: 100%\n")
+    assert problems_of(path) == [f"{path}:3 regression.confidence: expected from 50% to 99.9%, found 100.0%"]

@@ -1,0 +1,79 @@
+import math
+import random
+import statistics
+
+import pytest
+
+from perfgate.sampling import (
+    median_polish,
+    newcombe_difference,
+    quantile_distribution,
+    quantile_log_variance,
+    quantile_rank,
+    rate_log_variance,
+    regularized_beta,
+    student_quantile,
+    variance_inflation,
+    wilson,
+)
+from tests.unit.synthetic import ENDPOINTS, latencies, run, stats_of
+
+
+def test_regularized_beta_known_values():
+    assert regularized_beta(2, 3, 0.4) == pytest.approx(0.5248, abs=1e-10)
+    assert regularized_beta(1, 1, 0.3) == pytest.approx(0.3, abs=1e-12)
+    assert regularized_beta(5, 5, 0.5) == pytest.approx(0.5, abs=1e-12)
+    assert (regularized_beta(3, 4, 0.0), regularized_beta(3, 4, 1.0)) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize(("df", "exact"), [(3, 3.182), (10, 2.228), (30, 2.042)])
+def test_student_quantile_within_one_percent(df, exact):
+    assert student_quantile(0.975, df) == pytest.approx(exact, rel=0.01)
+    assert student_quantile(0.975, math.inf) == pytest.approx(1.960, abs=1e-3)
+
+
+def test_exact_quantile_distribution_matches_a_multinomial_bootstrap():
+    stats = stats_of("GET /x", latencies(7, 100.0, 2000))
+    distribution = quantile_distribution(stats.histogram, 0.95)
+    assert sum(p for _, p in distribution) == pytest.approx(1.0, abs=1e-9)
+    requests = [bucket for bucket, count in stats.histogram.items() for _ in range(count)]
+    generator = random.Random(3)
+    rank = quantile_rank(len(requests), 0.95)
+    draws = [math.log(sorted(generator.choices(requests, k=len(requests)))[rank - 1]) for _ in range(1500)]
+    assert math.sqrt(quantile_log_variance(stats.histogram, 0.95)) == pytest.approx(statistics.pstdev(draws), rel=0.1)
+
+
+def test_quantile_variance_shrinks_with_the_number_of_requests_and_is_zero_for_one_bucket():
+    small = quantile_log_variance(stats_of("GET /x", latencies(1, 100.0, 300)).histogram, 0.95)
+    large = quantile_log_variance(stats_of("GET /x", latencies(1, 100.0, 3000)).histogram, 0.95)
+    assert large < small / 5
+    assert quantile_log_variance({7: 500}, 0.95) == 0.0
+
+
+def test_window_variance_inflation_sees_drift_between_windows():
+    steady = run(1, windows=12).endpoints["GET /api/v1/e0"]["windows"]["histograms"]
+    steady = [{int(b): c for b, c in w.items()} for w in steady]
+    assert variance_inflation(steady, 40.0) < 2.0
+    drifting = [stats_of("GET /x", latencies(i, 20.0 * (1 + i % 2), 200)).histogram for i in range(12)]
+    assert variance_inflation(drifting, 40.0) > 5.0
+    assert variance_inflation(drifting[:4], 40.0) == 1.0  # too few windows to tell
+
+
+def test_rate_variance_is_poisson_when_steady_and_larger_when_bursty():
+    steady = rate_log_variance([100] * 10, [2.0] * 10)
+    assert steady == pytest.approx(1 / 1000)
+    assert rate_log_variance([10, 190] * 5, [2.0] * 10) > 20 * steady
+
+
+def test_wilson_and_newcombe_intervals():
+    low, high = wilson(0, 1000, 1.96)
+    assert low == 0.0 and high == pytest.approx(0.00383, abs=1e-4)
+    difference, lower, upper = newcombe_difference(56, 70, 48, 80, 1.96)  # Newcombe 1998, example (a)
+    assert (difference, lower, upper) == pytest.approx((0.2, 0.0524, 0.3339), abs=1e-3)
+
+
+def test_median_polish_separates_run_effects_from_endpoint_levels():
+    table = {key: [math.log(median) + shift for shift in (0.0, 0.1, -0.05)] for key, median in ENDPOINTS.items()}
+    residuals, effects = median_polish(table)
+    assert effects == pytest.approx([0.0, 0.1, -0.05], abs=1e-9)
+    assert max(abs(r) for values in residuals.values() for r in values) < 1e-9
