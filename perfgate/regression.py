@@ -9,9 +9,10 @@ What was chosen, and why (../shared/research/regression-detection.md, §4, §7 a
   order statistics: deterministic, so `perfgate compare` re-judges identically), widened by the
   batch-means variance inflation of the per-window histograms when a run stored ≥ 8 windows
   (queueing makes neighbouring requests alike and an i.i.d. bootstrap too narrow).
-- Between-run noise: measured when the baseline merges ≥ 3 runs (median polish of ln q over
-  endpoint × run; the endpoint noise is what the residuals hold beyond each run's sampling variance,
-  the run noise is the spread of the run effects), otherwise assumed (regression.noise, default 3% per
+- Between-run noise: measured when the baseline merges ≥ 3 runs (least-squares additive fit of ln q
+  over endpoint × run; the endpoint noise is what the residuals hold beyond each run's sampling
+  variance, the run noise is the spread of the run effects; medians were tried and tie on
+  millisecond buckets, reporting 0% noise), otherwise assumed (regression.noise, default 3% per
   endpoint and 5% per run) and named as assumed in every check.
 - A slow runner slows every endpoint: with ≥ 4 comparable endpoints the median log ratio g is the
   common shift, each endpoint is judged on d = x − g, and g gets its own "global shift" check
@@ -46,12 +47,11 @@ from perfgate.model import CheckResult, EndpointStats, Result
 from perfgate.profile import Location, RegressionRule, RegressionSettings
 from perfgate.sampling import (
     LOG_FLOOR_MS,
+    additive_fit,
     log_ms,
-    median_polish,
     newcombe_difference,
     quantile_log_variance,
     rate_log_variance,
-    robust_sd,
     student_quantile,
     variance_inflation,
 )
@@ -201,22 +201,22 @@ def bucket_width_ms(value: float) -> float:
 
 
 def measured_noise(table: dict[str, list[float]], sampling: list[float], runs: int) -> Noise:
-    """Noise from N ≥ 3 baseline runs: median polish of ln(metric) over endpoint × run.
+    """Noise from N ≥ 3 baseline runs: additive fit of ln(metric) over endpoint × run.
 
-    The endpoint noise is the residual spread beyond the typical sampling variance of one run's
-    estimate; with fewer than 4 endpoints run effects cannot be told apart and stay in it."""
+    The endpoint noise is the residual variance beyond the mean sampling variance of one run's
+    estimate; the run noise is the spread of the run effects (it still holds 1/rows of the residual
+    variance: erring wide). With fewer than 4 endpoints run effects cannot be told apart from
+    endpoint noise and stay in it."""
     rows = len(table)
     if rows >= COMMON_MODE_ENDPOINTS:
-        residuals, effects = median_polish(table)
-        spread = robust_sd([r for values in residuals.values() for r in values], rows + runs - 1)
-        run_sd = statistics.stdev(effects)
-        df = (rows - 1) * (runs - 1)
+        residuals, effects = additive_fit(table)
+        run_sd, df = statistics.stdev(effects), (rows - 1) * (runs - 1)
     else:
         residuals = {key: [v - statistics.fmean(values) for v in values] for key, values in table.items()}
-        spread = robust_sd([r for values in residuals.values() for r in values], rows)
         run_sd, df = 0.0, rows * (runs - 1)
-    endpoint_sd = math.sqrt(max(0.0, spread**2 - statistics.median(sampling)))
-    return Noise(runs, endpoint_sd, run_sd, float(max(df, 1)), float(runs - 1))
+    spread = sum(r * r for values in residuals.values() for r in values) / df
+    endpoint_sd = math.sqrt(max(0.0, spread - statistics.fmean(sampling)))
+    return Noise(runs, endpoint_sd, run_sd, float(df), float(runs - 1))
 
 
 def _latency_noise(sides: Sides, quantile: float, settings: RegressionSettings) -> Noise:

@@ -8,7 +8,7 @@ import pytest
 from perfgate.baseline import Baseline, RunData
 from perfgate.model import CheckResult, Result
 from perfgate.profile import Location, RegressionRule, RegressionSettings
-from perfgate.regression import ALL_ENDPOINTS, DEFAULT_SETTINGS, compare, with_comparison
+from perfgate.regression import ALL_ENDPOINTS, DEFAULT_SETTINGS, compare, measured_noise, with_comparison
 from perfgate.tolerances import parse_tolerance
 from tests.unit.synthetic import ENDPOINTS, run
 
@@ -150,6 +150,17 @@ def test_a_merged_baseline_measures_the_noise_and_names_it():
     assert statuses(comparison)[(SLOW, "p95")] == "regression"
     single = compare(settings(), Baseline("b", [run(1)]), run(2))
     assert single.noise["p95"].startswith("assumed")
+
+
+def test_run_noise_is_measured_from_runs_that_tie_on_millisecond_buckets():
+    # p95s in ms of three real 40 s runs of the CI job on the demo API: a median polish of this table
+    # finds run effects of exactly 0 and the endpoint residuals mostly 0
+    p95s = [[34, 28, 34], [11, 11, 11], [14, 12, 12], [15, 13, 13], [11, 11, 12], [12, 11, 11]]
+    p95s += [[11, 10, 10], [12, 10, 13], [13, 14, 13], [12, 10, 11], [14, 14, 13], [11, 10, 11]]
+    table = {f"e{i}": [math.log(ms) for ms in row] for i, row in enumerate(p95s)}
+    noise = measured_noise(table, [0.002] * 36, 3)
+    assert 0.03 < noise.run < 0.06 and 0.03 < noise.endpoint < 0.09, noise
+    assert (noise.df, noise.run_df) == (22, 2)
 
 
 def test_new_and_gone_endpoints_are_listed():

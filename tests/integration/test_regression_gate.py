@@ -1,0 +1,119 @@
+"""Regression against a baseline end to end: real Locust runs of the main job on the demo API,
+the baseline workflow, and `perfgate compare` re-judging the stored files offline."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from tests.integration.test_gate import gate
+from tests.processes import REPO, Finished, get_json, run_bounded
+
+STATUS = "GET /api/v1/builds/:id/status"
+# The guide's case: an absolute limit that a 450 ms slowdown of the status endpoint still passes.
+PROFILE = 'version: 1\nextends: {ci}\nendpoints:\n  "GET /api/v1/builds/:id/status": {{ p95: "< 800ms" }}\n'
+
+
+def perfgate(*args: str) -> Finished:
+    return run_bounded([sys.executable, "-m", "perfgate", *args], 120, REPO)
+
+
+def guide_profile(tmp_path: Path) -> Path:
+    path = tmp_path / "guide.yaml"
+    path.write_text(PROFILE.format(ci=REPO / "thresholds" / "ci.yaml"))
+    return path
+
+
+def verdicts(result: dict) -> dict[tuple[str, str, str], str]:
+    return {(c["kind"], c["endpoint"], c["metric"]): c["status"] for c in result["checks"]}
+
+
+def test_a_slower_endpoint_under_its_absolute_limit_is_a_regression_exit_4(start_demo, tmp_path):
+    profile, saved = guide_profile(tmp_path), tmp_path / "baseline.json"
+    unchanged = start_demo()
+    first, baseline = gate(
+        tmp_path / "base", "-t", "30s", "-H", unchanged.url, "--thresholds", str(profile), "--save-baseline", str(saved)
+    )
+    assert first.returncode == 0, first.output[-3000:]
+    assert json.loads(saved.read_text())["started_at"] == baseline["started_at"]
+
+    slower = start_demo(f"latency:{STATUS}:450")
+    args = ("-t", "30s", "-H", slower.url, "--thresholds", str(profile), "--baseline", str(saved))
+    finished, result = gate(tmp_path / "pr", *args, "--save-baseline", str(saved))
+    assert finished.returncode == 4, finished.output[-3000:]
+    assert (result["verdict"], result["exit_code"]) == ("regression", 4)
+    assert verdicts(result)[("threshold", STATUS, "p95")] == "pass"
+    assert [key for key, status in verdicts(result).items() if status in ("regression", "fail")] == [
+        ("regression", STATUS, "p95")
+    ]
+    check = next(c for c in result["checks"] if c["kind"] == "regression" and c["endpoint"] == STATUS)
+    assert check["baseline"] < 50 and 450 <= check["actual"] < 800
+    assert check["interval"][0] > 5 and check["noise"].startswith("assumed")
+    # the table shows baseline p95, current p95, the change, the adjusted change and its interval
+    pattern = rf"^REGRESSION +{re.escape(STATUS)} +p95 +(\S+) +(\S+) +(\S+) +(\S+) +(\S+) \.\. (\S+) "
+    row = re.search(pattern, finished.stdout, re.M)
+    assert row is not None, finished.stdout[-3000:]
+    assert (
+        row.group(1).endswith("ms")
+        and row.group(2).endswith("ms")
+        and row.group(3).startswith("x")
+        and row.group(4).startswith("x")
+    )
+    assert "perfgate: REGRESSION (1 of" in finished.stdout
+    assert json.loads(saved.read_text())["started_at"] == baseline["started_at"]  # a regression is not saved
+    assert "not saved as baseline" in finished.stderr
+
+    offline = perfgate("compare", str(saved), str(tmp_path / "pr" / "reports" / "result.json"))
+    assert offline.returncode == 4, offline.output
+    assert "perfgate: REGRESSION (1 of" in offline.stdout
+
+
+def test_unchanged_runs_against_a_merged_baseline_report_no_regression(start_demo, tmp_path):
+    demo = start_demo()
+    runs = []
+    for index in range(3):
+        finished, _ = gate(tmp_path / f"base{index}", "-t", "40s", "-H", demo.url)
+        assert finished.returncode == 0, finished.output[-3000:]
+        runs.append(str(tmp_path / f"base{index}" / "reports" / "result.json"))
+    merged = tmp_path / "merged.json"
+    made = perfgate("baseline", "merge", *runs, "-o", str(merged))
+    assert made.returncode == 0 and "(3 runs," in made.stdout, made.output
+
+    for index in range(3):
+        folder = tmp_path / f"aa{index}"
+        finished, result = gate(folder, "-t", "40s", "-H", demo.url, "--baseline", str(merged))
+        regressions = [c for c in result["checks"] if c["status"] in ("regression", "fail")]
+        assert regressions == [], finished.stdout[-4000:]
+        assert finished.returncode in (0, 5)
+        compared = [c for c in result["checks"] if c["kind"] == "regression" and c["status"] == "pass"]
+        assert len(compared) >= 8, finished.stdout[-4000:]  # most endpoints were really compared
+        assert next(c for c in compared if c["metric"] == "p95")["noise"].startswith("measured from 3 baseline runs")
+        offline = perfgate("compare", str(merged), str(folder / "reports" / "result.json"))
+        assert offline.returncode == finished.returncode, offline.output
+        assert re.search(r"^perfgate: \w+", offline.stdout, re.M).group(0) in finished.stdout
+
+
+def test_a_missing_baseline_stops_the_run_unless_it_is_optional(demo_api, tmp_path):
+    served_before = get_json(demo_api.url + "/healthz")["requests_served"]
+    missing = tmp_path / "nope.json"
+    finished, result = gate(tmp_path, "-t", "5s", "-H", demo_api.url, "--baseline", str(missing))
+    assert finished.returncode == 2 and result is None
+    assert f"{missing}: baseline file not found" in finished.stderr
+    assert "--save-baseline" in finished.stderr and "--baseline-optional" in finished.stderr
+    assert get_json(demo_api.url + "/healthz")["requests_served"] == served_before
+
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text("{ not json")
+    finished, result = gate(tmp_path, "-t", "5s", "-H", demo_api.url, "--baseline", str(corrupt))
+    assert finished.returncode == 2 and f"{corrupt}:1: not valid JSON" in finished.stderr
+
+    args = ("-t", "8s", "-u", "10", "-r", "10", "-H", demo_api.url, "--baseline", str(missing), "--baseline-optional")
+    finished, result = gate(tmp_path, *args)
+    # 8 s is too short for some p95 limits (5), but the run happened and was judged on thresholds only
+    assert finished.returncode in (0, 5) and result["verdict"] in ("pass", "inconclusive"), finished.output[-3000:]
+    assert result["comparison"] is None and {c["kind"] for c in result["checks"]} <= {"threshold", "run"}
+    assert get_json(demo_api.url + "/healthz")["requests_served"] > served_before + 100
+    assert any("gated on thresholds only" in warning for warning in result["warnings"])
+    assert "gated on thresholds only" in finished.stdout
