@@ -1,4 +1,4 @@
-"""The `perfgate` command: demo-api, validate, schema, compare, baseline merge|promote."""
+"""The `perfgate` command: demo-api, validate, schema, compare, report, baseline merge|promote."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfgate import __version__
 from perfgate.model import CONFIG_ERROR_EXIT_CODE
+from perfgate.report import writers
+
+if TYPE_CHECKING:
+    from perfgate.model import Result
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -28,37 +33,68 @@ def _validate(args: argparse.Namespace) -> int:
     return CONFIG_ERROR_EXIT_CODE if failed else 0
 
 
-def _compare(args: argparse.Namespace) -> int:
+def _load_result(current: str, baseline_path: str | None, thresholds: str | None) -> Result:
+    """A stored result.json, re-judged against `baseline_path` when one is given. Raises
+    BaselineError or ProfileError for the caller to report."""
     from perfgate.baseline import BaselineError, read_baseline, read_json
     from perfgate.model import RESULT_SCHEMA, Result
-    from perfgate.profile import ProfileError, load_profile
+    from perfgate.profile import load_profile
     from perfgate.regression import with_comparison
-    from perfgate.report import console, result_json
 
-    profile_path = args.thresholds
-    try:
-        baseline = read_baseline(args.baseline)
-        data = read_json(args.current, "result")
-        if data["schema"] != RESULT_SCHEMA:
-            raise BaselineError(f"{args.current}: expected the result.json of a run, found a merged baseline")
-        result = Result.from_dict(data)
-        if profile_path is None and result.profile and Path(result.profile).is_file():
-            profile_path = result.profile
-        profile = load_profile(profile_path) if profile_path else None
-    except BaselineError as error:
-        print(f"perfgate: {error}", file=sys.stderr)
-        return CONFIG_ERROR_EXIT_CODE
-    except ProfileError as error:
-        print("\n".join(f"perfgate: {problem}" for problem in error.problems), file=sys.stderr)
-        return CONFIG_ERROR_EXIT_CODE
+    data = read_json(current, "result")
+    if data["schema"] != RESULT_SCHEMA:
+        raise BaselineError(f"{current}: expected the result.json of a run, found a merged baseline")
+    result = Result.from_dict(data)
+    if baseline_path is None:
+        return result
+    baseline = read_baseline(baseline_path)
+    if thresholds is None and result.profile and Path(result.profile).is_file():
+        thresholds = result.profile
+    profile = load_profile(thresholds) if thresholds else None
     if profile is None:
         print(f"perfgate: profile {result.profile!r} not found and no --thresholds given", file=sys.stderr)
     on_inconclusive = profile.settings.on_inconclusive if profile else "inconclusive"
-    result = with_comparison(result, profile.regression if profile else None, baseline, on_inconclusive)
+    return with_comparison(result, profile.regression if profile else None, baseline, on_inconclusive)
+
+
+def _loaded(current: str, baseline_path: str | None, thresholds: str | None) -> Result | None:
+    """_load_result, with bad input reported on stderr (None)."""
+    from perfgate.baseline import BaselineError
+    from perfgate.profile import ProfileError
+
+    try:
+        return _load_result(current, baseline_path, thresholds)
+    except BaselineError as error:
+        print(f"perfgate: {error}", file=sys.stderr)
+    except ProfileError as error:
+        print("\n".join(f"perfgate: {problem}" for problem in error.problems), file=sys.stderr)
+    return None
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from perfgate.report import console
+
+    result = _loaded(args.current, args.baseline, args.thresholds)
+    if result is None:
+        return CONFIG_ERROR_EXIT_CODE
     print(console.render(result))
     if args.report_dir:
-        print(f"perfgate: wrote {result_json.write(result, Path(args.report_dir))}")
+        for path in writers.write(result, Path(args.report_dir)):
+            print(f"perfgate: wrote {path}")
     return result.exit_code
+
+
+def _report(args: argparse.Namespace) -> int:
+    result = _loaded(args.result, args.baseline, args.thresholds)
+    if result is None:
+        return CONFIG_ERROR_EXIT_CODE
+    report_dir = Path(args.report_dir) if args.report_dir else Path(args.result).parent
+    formats = list(writers.FORMATS) if "all" in args.format else args.format
+    if args.baseline is None:
+        formats = [name for name in formats if name != "json"]  # never rewrite the input unchanged
+    for path in writers.write(result, report_dir, formats):
+        print(f"perfgate: wrote {path}")
+    return 0
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -121,8 +157,25 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--thresholds", metavar="FILE", help="the profile whose regression: block applies (default: the run's)"
     )
-    compare.add_argument("--report-dir", metavar="DIR", help="also write the re-judged result.json here")
+    compare.add_argument("--report-dir", metavar="DIR", help="also write the re-judged result.json and reports here")
     compare.set_defaults(run=_compare)
+    report = commands.add_parser(
+        "report",
+        help="render reports (html, junit, markdown, gitlab) from a stored result.json",
+        description="Writes the chosen reports of RESULT, re-judged against --baseline when one is given.",
+    )
+    report.add_argument("result", metavar="RESULT", help="a result.json")
+    report.add_argument("--baseline", metavar="FILE", help="re-judge RESULT against this baseline first")
+    report.add_argument("--thresholds", metavar="FILE", help="the profile for --baseline (default: the run's)")
+    report.add_argument(
+        "--format",
+        action="append",
+        choices=[*writers.FORMATS, "all"],
+        required=True,
+        help="repeatable; all = every report",
+    )
+    report.add_argument("--report-dir", metavar="DIR", help="where to write (default: beside RESULT)")
+    report.set_defaults(run=_report)
     baseline = commands.add_parser("baseline", help="make baselines: merge runs, promote a passing run")
     actions = baseline.add_subparsers(dest="action", required=True)
     merge = actions.add_parser(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import PurePosixPath
 from typing import Any
 
 RESULT_SCHEMA = "perfgate.result/1"
@@ -201,3 +202,8 @@ def endpoint_summary(
 
 def _stored(histogram: dict[int, int]) -> dict[str, int]:
     return {str(bucket): count for bucket, count in sorted(histogram.items())}
+
+
+def profile_name(path: str) -> str:
+    """ "ci" for thresholds/ci.yaml: how reports and baseline warnings name a profile."""
+    return PurePosixPath(path.replace("\\", "/")).stem or "profile"

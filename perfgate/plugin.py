@@ -9,6 +9,7 @@ final reports (../shared/research/locust-internals.md, facts 1-4). Workers load 
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import sys
 import time
@@ -34,7 +35,7 @@ from perfgate.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, CheckResu
 from perfgate.model import endpoint_summary as summarise
 from perfgate.profile import LoadDefaults, Profile, ProfileError, load_profile
 from perfgate.regression import with_comparison
-from perfgate.report import console, result_json
+from perfgate.report import console, github, result_json, writers
 from perfgate.report.files import write_atomic
 
 logger = logging.getLogger("perfgate")
@@ -271,11 +272,18 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         return
     environment.process_exit_code = run.result.exit_code
     report_dir = Path(environment.parsed_options.report_dir)
+    for name in writers.FORMATS:  # one report failing must not cost the others (result.json is first)
+        try:
+            written = writers.write(run.result, report_dir, [name])
+            logger.info("perfgate: wrote %s", ", ".join(str(path) for path in written))
+        except OSError as error:
+            logger.error("perfgate: cannot write %s reports to %s: %s (the exit code stands)", name, report_dir, error)
+        except Exception:
+            logger.exception("perfgate: the %s report failed (the exit code stands)", name)
     try:
-        written = result_json.write(run.result, report_dir)
-        logger.info("perfgate: wrote %s", written)
+        github.publish(run.result, report_dir, os.environ, sys.stdout)
     except OSError as error:
-        logger.error("perfgate: cannot write reports to %s: %s (the exit code still stands)", report_dir, error)
+        logger.error("perfgate: cannot publish to GitHub's step summary or outputs: %s", error)
     if environment.parsed_options.save_baseline:
         save_baseline(run.result, Path(environment.parsed_options.save_baseline))
 

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 
 from perfgate.baseline import Baseline, RunData, pooled, run_data
 from perfgate.evaluate import MIN_REQUESTS_FLOOR, TAIL_REQUESTS, exit_code_of, verdict_of
-from perfgate.model import CheckResult, EndpointStats, Result
+from perfgate.model import CheckResult, EndpointStats, Result, profile_name
 from perfgate.profile import Location, RegressionRule, RegressionSettings
 from perfgate.sampling import (
     LOG_FLOOR_MS,
@@ -662,7 +662,7 @@ def compatibility_warnings(baseline: Baseline, current: RunData) -> list[str]:
     warnings = []
     for index, run in enumerate(baseline.runs):
         name = baseline.path if len(baseline.runs) == 1 else f"{baseline.path} run {index + 1} ({run.source})"
-        if run.profile and current.profile and _profile_name(run.profile) != _profile_name(current.profile):
+        if run.profile and current.profile and profile_name(run.profile) != profile_name(current.profile):
             warnings.append(f"baseline {name} used profile {run.profile}, this run {current.profile}")
         if run.host and current.host and _host(run.host) != _host(current.host):
             warnings.append(f"baseline {name} ran against {run.host}, this run against {current.host}")
@@ -673,10 +673,6 @@ def compatibility_warnings(baseline: Baseline, current: RunData) -> list[str]:
         if run.verdict and run.verdict != "pass":
             warnings.append(f"baseline {name} did not pass (verdict {run.verdict})")
     return warnings
-
-
-def _profile_name(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def with_comparison(

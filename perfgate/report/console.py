@@ -54,7 +54,7 @@ def _ordered(checks: list[CheckResult]) -> list[CheckResult]:
     return sorted(checks, key=lambda c: _ORDER.get(c.status, 9))
 
 
-def _change(check: CheckResult, value: float | None) -> str:
+def format_change(check: CheckResult, value: float | None) -> str:
     if value is None:
         return "-"
     if check.metric == "error_rate":
@@ -72,7 +72,7 @@ def regression_table(checks: list[CheckResult]) -> list[str]:
     rows: list[tuple[str, ...]] = [REGRESSION_HEADER]
     for check in _ordered(checks):
         low, high = check.interval or (None, None)
-        interval = "-" if low is None else f"{_change(check, low)} .. {_change(check, high)}"
+        interval = "-" if low is None else f"{format_change(check, low)} .. {format_change(check, high)}"
         rows.append(
             (
                 STATUS_LABELS.get(check.status, check.status),
@@ -80,10 +80,10 @@ def regression_table(checks: list[CheckResult]) -> list[str]:
                 check.metric,
                 _value(check, check.baseline),
                 _value(check, check.actual),
-                _change(check, check.change),
-                _change(check, check.adjusted_change),
+                format_change(check, check.change),
+                format_change(check, check.adjusted_change),
                 interval,
-                _change(check, check.detectable),
+                format_change(check, check.detectable),
                 check.limit,
             )
         )

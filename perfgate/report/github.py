@@ -1,0 +1,76 @@
+"""GitHub Actions: the Markdown summary appended to $GITHUB_STEP_SUMMARY, `::error` annotations on
+the profile lines of failed checks, and `verdict`/`exit-code` in $GITHUB_OUTPUT.
+
+GitHub shows at most 10 error annotations per step and drops the rest silently, so perfgate prints
+10 and then one notice with the count of the others (ci-conventions.md §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from perfgate.model import Result
+from perfgate.report import markdown
+from perfgate.report.junit import source_location
+from perfgate.report.text import check_title
+
+MAX_ANNOTATIONS = 10
+STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes GitHub accepts per step
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotations(result: Result) -> list[str]:
+    failed = [c for c in result.checks if c.status in ("fail", "regression")]
+    lines = []
+    for check in failed[:MAX_ANNOTATIONS]:
+        properties = [f"title={_escape_property(f'perfgate {check.endpoint} {check_title(check)}')}"]
+        location = source_location(check.source)
+        if location:
+            properties[:0] = [f"file={_escape_property(location[0])}", f"line={location[1]}"]
+        lines.append(f"::error {','.join(properties)}::{_escape_data(check.message)}")
+    if len(failed) > MAX_ANNOTATIONS:
+        more = len(failed) - MAX_ANNOTATIONS
+        lines.append(f"::notice title=perfgate::{more} more failed checks, see the job summary and junit.xml")
+    return lines
+
+
+def outputs(result: Result, report_dir: Path) -> dict[str, str]:
+    counted = {status: sum(c.status == status for c in result.checks) for status in ("fail", "regression")}
+    unresolved = sum(c.status in ("inconclusive", "no_data") for c in result.checks)
+    return {
+        "verdict": result.verdict,
+        "exit-code": str(result.exit_code),
+        "failed": str(counted["fail"]),
+        "regressed": str(counted["regression"]),
+        "inconclusive": str(unresolved),
+        "report-dir": str(report_dir),
+        "result-json": str(report_dir / "result.json"),
+    }
+
+
+def publish(result: Result, report_dir: Path, environ: Mapping[str, str], out: TextIO) -> bool:
+    """Does what a GitHub job expects when run there; False (and nothing) elsewhere."""
+    if environ.get("GITHUB_ACTIONS") != "true":
+        return False
+    for line in annotations(result):
+        print(line, file=out)
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        text = markdown.render(result)
+        if len(text.encode()) > STEP_SUMMARY_LIMIT:
+            text = markdown.headline(result) + f"\n\nThe full summary is too large for GitHub: see {report_dir}.\n"
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    output = environ.get("GITHUB_OUTPUT")
+    if output:
+        with open(output, "a", encoding="utf-8") as handle:
+            handle.writelines(f"{key}={value}\n" for key, value in outputs(result, report_dir).items())
+    return True

@@ -1,0 +1,115 @@
+"""summary.md: the verdict in GitHub-flavoured Markdown (a job's step summary, a merge-request
+comment, a CI log): the status line, the checks that did not pass, then every endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from perfgate.limits import format_value, metric_kind
+from perfgate.model import CheckResult, Result, profile_name
+from perfgate.report.console import STATUS_LABELS, format_change, status_line
+from perfgate.report.files import write_atomic
+from perfgate.report.text import check_title
+
+FILE_NAME = "summary.md"
+ICONS = {"pass": "✅", "fail": "❌", "regression": "📉", "inconclusive": "⚠️"}
+STATUS_ICONS = {
+    "pass": "✅",
+    "fail": "❌",
+    "regression": "📉",
+    "improvement": "📈",
+    "inconclusive": "⚠️",
+    "no_data": "⚠️",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _value(metric: str, value: float | None) -> str:
+    return "-" if value is None else format_value(metric_kind(metric) or "count", value)
+
+
+def _check_row(check: CheckResult) -> str:
+    baseline = _value(check.metric, check.baseline) if check.kind == "regression" else ""
+    change = format_change(check, check.adjusted_change) if check.kind == "regression" else ""
+    cells = [
+        f"{STATUS_ICONS.get(check.status, '')} {STATUS_LABELS.get(check.status, check.status)}",
+        f"`{check.endpoint}`",
+        check_title(check),
+        _value(check.metric, check.actual),
+        baseline,
+        change,
+        check.message,
+    ]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+CHECK_HEADER = ["| Status | Endpoint | Check | Actual | Baseline | Change | Why |", "|---|---|---|--:|--:|--:|---|"]
+
+
+def _changes(result: Result) -> dict[str, str]:
+    """The p95 change against the baseline per endpoint, net of the shared shift."""
+    return {
+        c.endpoint: format_change(c, c.adjusted_change)
+        for c in result.checks
+        if c.kind == "regression" and c.metric == "p95" and c.adjusted_change is not None
+    }
+
+
+def _endpoint_rows(result: Result) -> list[str]:
+    changes = _changes(result)
+    rows = [
+        "| Endpoint | Requests | Errors | p50 | p95 | p99 | rps | p95 vs baseline |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for key, stats in sorted(result.endpoints.items()):
+        cells = [
+            f"`{key}`",
+            f"{stats['requests']:,}",
+            f"{stats['error_rate']:.2%}",
+            _value("p50", stats.get("p50")),
+            _value("p95", stats.get("p95")),
+            _value("p99", stats.get("p99")),
+            f"{stats['rps']:.1f}",
+            changes.get(key, ""),
+        ]
+        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return rows
+
+
+def headline(result: Result) -> str:
+    load = result.load
+    context = [f"profile `{profile_name(result.profile)}`", f"{result.duration_s:.0f} s"]
+    if load.get("users"):
+        context.append(f"{load['users']} users")
+    if load.get("workers"):
+        context.append(f"{load['workers']} workers")
+    status = status_line(result).removeprefix("perfgate: ")
+    return f"### {ICONS.get(result.verdict, '')} perfgate · {status} ({', '.join(context)})"
+
+
+def render(result: Result) -> str:
+    lines = [headline(result), ""]
+    unresolved = [c for c in result.checks if c.status != "pass"]
+    order = {"fail": 0, "regression": 1, "no_data": 2, "inconclusive": 3, "improvement": 4}
+    if unresolved:
+        lines += [*CHECK_HEADER, *(_check_row(c) for c in sorted(unresolved, key=lambda c: order[c.status])), ""]
+    if result.comparison:
+        comparison = result.comparison
+        lines.append(f"Baseline `{comparison['baseline']}` ({comparison['baseline_runs']} runs).")
+        lines += [f"Shift shared by every endpoint, {m}: {g:+.1%}." for m, g in comparison["global_shift"].items()]
+        lines.append("")
+    lines += [*_endpoint_rows(result), ""]
+    lines += ["<details><summary>All " + f"{len(result.checks)} checks</summary>", "", *CHECK_HEADER]
+    lines += [*(_check_row(c) for c in result.checks), "", "</details>", ""]
+    if result.warnings:
+        lines += ["**Warnings**", "", *(f"- ⚠️ {_cell(w)}" for w in result.warnings), ""]
+    return "\n".join(lines)
+
+
+def write(result: Result, report_dir: Path) -> Path:
+    path = report_dir / FILE_NAME
+    write_atomic(path, render(result))
+    return path
