@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import junitparser
+import pytest
 
 from tests.integration.test_gate import gate
 from tests.integration.test_reports import check_reports
@@ -78,6 +79,7 @@ def test_a_slower_endpoint_under_its_absolute_limit_is_a_regression_exit_4(start
     assert "perfgate: REGRESSION (1 of" in offline.stdout
 
 
+@pytest.mark.timeout(720)  # eight 40 s runs
 def test_unchanged_runs_against_a_merged_baseline_report_no_regression(start_demo, tmp_path):
     demo = start_demo()
     runs = []
@@ -89,7 +91,7 @@ def test_unchanged_runs_against_a_merged_baseline_report_no_regression(start_dem
     made = perfgate("baseline", "merge", *runs, "-o", str(merged))
     assert made.returncode == 0 and "(3 runs," in made.stdout, made.output
 
-    for index in range(3):
+    for index in range(5):
         folder = tmp_path / f"aa{index}"
         finished, result = gate(folder, "-t", "40s", "-H", demo.url, "--baseline", str(merged))
         regressions = [c for c in result["checks"] if c["status"] in ("regression", "fail")]
