@@ -24,7 +24,7 @@ import locust.stats
 import psutil
 from locust import events
 from locust import log as locust_log
-from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 from perfgate import __version__
 from perfgate.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError, promotion_refusal, read_baseline
@@ -72,6 +72,7 @@ class GateRun:
     hot_samples: dict[str, int] = field(default_factory=dict)
     saturation: str | None = None
     workers_peak: int = 0
+    workers_seen: set[str] = field(default_factory=set)
     workers_lost: set[str] = field(default_factory=set)
     result: Result | None = None
     printed: bool = False
@@ -236,8 +237,12 @@ def _track_workers(environment: Any) -> None:
     if not isinstance(environment.runner, MasterRunner):
         return
     clients = environment.runner.clients
-    run.workers_peak = max(run.workers_peak, len(clients))
-    run.workers_lost |= {node.id for node in clients.missing}
+    present = {node.id for node in clients.all if node.state != STATE_MISSING}
+    run.workers_peak = max(run.workers_peak, len(present))
+    # missing: no heartbeat (killed, frozen, cut off); gone: quit mid-run (SIGTERM) or dropped by the
+    # master after being missing too long. Workers only quit on their own after the test stops.
+    run.workers_lost |= {node.id for node in clients.missing} | (run.workers_seen - present)
+    run.workers_seen |= present
     if run.saturation is None and getattr(environment.runner, "worker_cpu_warning_emitted", False):
         run.saturation = "Locust reported a worker above its CPU threshold"
 

@@ -1,0 +1,134 @@
+"""Distributed runs by hand: a headless master and worker processes on 127.0.0.1 give the verdict of
+a local run, only the master judges and reports, and a worker lost mid-run makes the run
+inconclusive, named in the verdict."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_gate import gate, write_profile
+from tests.processes import LOCUSTFILES
+
+CI = LOCUSTFILES / "ci.py"
+PROFILE = (
+    "version: 1\nload: {users: 20, spawn_rate: 20, run_time: %s}\nsettings: {warmup: spawn}\n"
+    'global: {error_rate: "< 1%%"}\n'
+    'endpoints:\n  "GET /api/v1/projects": { p95: "< 500ms" }\n  "POST /api/v1/builds": { p95: "< 1200ms" }\n'
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def locust(cwd: Path, *args: str) -> subprocess.Popen:
+    cwd.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "locust", "-f", str(CI), *args]
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+
+
+def distributed(
+    tmp_path: Path, host: str, profile: Path, workers: int = 2, kill_after_s: float | None = None, how=signal.SIGKILL
+):
+    """Master and `workers` worker processes; returns (master exit code, master stderr, result,
+    worker exit codes). With kill_after_s, the first worker gets `how` that long after start."""
+    port = str(free_port())
+    master = locust(
+        tmp_path / "master",
+        "--master",
+        "--master-bind-host",
+        "127.0.0.1",
+        "--master-bind-port",
+        port,
+        "--headless",
+        "--only-summary",
+        "--expect-workers",
+        str(workers),
+        "--expect-workers-max-wait",
+        "30",
+        "-H",
+        host,
+        "--thresholds",
+        str(profile),
+        "--report-dir",
+        str(tmp_path / "reports"),
+    )
+    started = [
+        locust(tmp_path / f"worker{i}", "--worker", "--master-host", "127.0.0.1", "--master-port", port)
+        for i in range(workers)
+    ]
+    try:
+        if kill_after_s is not None:
+            time.sleep(kill_after_s)
+            os.killpg(started[0].pid, how)
+        _, stderr = master.communicate(timeout=180)
+        codes = [worker.wait(timeout=30) for worker in started]
+    finally:
+        stop([master, *started])
+    result_file = tmp_path / "reports" / "result.json"
+    return master.returncode, stderr, json.loads(result_file.read_text()) if result_file.exists() else None, codes
+
+
+def checks(result: dict) -> list[tuple[str, str, str]]:
+    return sorted((c["endpoint"], c["metric"], c["status"]) for c in result["checks"])
+
+
+def test_a_master_and_two_workers_give_the_local_verdict_and_only_the_master_reports(start_demo, tmp_path):
+    profile = write_profile(tmp_path, PROFILE % "15s")
+    demo = start_demo("latency:GET /api/v1/projects:700")
+    local, local_result = gate(tmp_path / "local", "-H", demo.url, "--thresholds", str(profile))
+    code, stderr, result, worker_codes = distributed(tmp_path / "distributed", demo.url, profile)
+    assert (local.returncode, code) == (3, 3), stderr[-3000:]
+    assert checks(result) == checks(local_result)
+    assert ("GET /api/v1/projects", "p95", "fail") in checks(result)
+    assert worker_codes == [0, 0]  # workers exit 0: the verdict is the master's
+    assert not any((tmp_path / "distributed" / f"worker{i}" / "reports").exists() for i in range(2))
+    # percentiles from the merged worker histograms: both workers' requests are in the master's counts
+    assert result["load"]["workers"] == 2
+    assert result["endpoints"]["GET /api/v1/projects"]["requests"] > 20
+
+
+@pytest.mark.parametrize(
+    ("how", "master_says"),
+    [
+        (signal.SIGKILL, r"Worker (\S+) failed to send heartbeat"),  # dies: its heartbeat stops
+        (signal.SIGTERM, r"Worker '(\S+)' \(index \d+\) quit"),  # stopped: it says goodbye, still lost
+    ],
+)
+def test_a_worker_lost_mid_run_makes_the_run_inconclusive_naming_it(start_demo, tmp_path, how, master_says):
+    profile = write_profile(tmp_path, PROFILE % "20s")
+    demo = start_demo()
+    code, stderr, result, _ = distributed(tmp_path, demo.url, profile, kill_after_s=8, how=how)
+    assert code == 5, stderr[-3000:]
+    reported = re.findall(master_says, stderr)  # the lost worker first; the other quits at the end
+    assert reported, stderr[-3000:]
+    lost = next(c for c in result["checks"] if c["endpoint"] == "run" and c["metric"] == "workers")
+    assert lost["status"] == "inconclusive" and lost["message"] == f"workers lost: {reported[0]}"
+    assert result["verdict"] == "inconclusive"
