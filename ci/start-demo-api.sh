@@ -4,12 +4,7 @@
 set -euo pipefail
 port="${PERF_HOST##*:}"
 nohup perfgate demo-api --host 127.0.0.1 --port "$port" > demo-api.log 2>&1 &
-for _ in $(seq 1 150); do
-    if python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/healthz', timeout=1)" "$PERF_HOST" 2>/dev/null; then
-        exit 0
-    fi
-    sleep 0.2
-done
-cat demo-api.log
-echo "the demo API did not answer on $PERF_HOST within 30 s" >&2
-exit 1
+if ! perfgate wait-for "$PERF_HOST/healthz" --timeout 30; then
+    cat demo-api.log
+    exit 1
+fi

@@ -1,4 +1,4 @@
-"""The `perfgate` command: demo-api, validate, schema, compare, report, baseline merge|promote."""
+"""The `perfgate` command: demo-api, validate, schema, compare, report, wait-for, baseline merge|promote."""
 
 from __future__ import annotations
 
@@ -129,6 +129,27 @@ def _promote(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wait_for(args: argparse.Namespace) -> int:
+    """Until URL answers HTTP at all (any status: a 404 still means the server is up)."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + args.timeout
+    last = "no attempt"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(args.url, timeout=2):
+                return 0
+        except urllib.error.HTTPError:
+            return 0
+        except (urllib.error.URLError, OSError) as error:
+            last = str(getattr(error, "reason", error))
+        time.sleep(0.25)
+    print(f"perfgate: {args.url} did not answer within {args.timeout:g}s ({last})", file=sys.stderr)
+    return 1
+
+
 def _schema(_args: argparse.Namespace) -> int:
     from perfgate.profile import schema
 
@@ -176,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--report-dir", metavar="DIR", help="where to write (default: beside RESULT)")
     report.set_defaults(run=_report)
+    wait = commands.add_parser(
+        "wait-for", help="wait until a URL answers HTTP (start the load only once the system under test is up)"
+    )
+    wait.add_argument("url", metavar="URL")
+    wait.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="default 60; exit 1 after it")
+    wait.set_defaults(run=_wait_for)
     baseline = commands.add_parser("baseline", help="make baselines: merge runs, promote a passing run")
     actions = baseline.add_subparsers(dest="action", required=True)
     merge = actions.add_parser(

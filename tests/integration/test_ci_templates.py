@@ -8,7 +8,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.processes import REPO, run_bounded
+from tests.processes import REPO, free_port, run_bounded
 
 WORKFLOW = REPO / ".github" / "workflows" / "perf.yml"
 TEMPLATES = {
@@ -46,12 +45,6 @@ def test_each_template_matches_its_platforms_schema_and_a_broken_copy_does_not(s
     old, new = MISSPELT[schema]
     broken.write_text(text.replace(old, new, 1))
     assert validate(schema, broken).returncode != 0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_the_github_gate_jobs_shell_steps_pass_on_the_demo_api(tmp_path):

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.test_gate import gate, write_profile
-from tests.processes import LOCUSTFILES
+from tests.processes import LOCUSTFILES, free_port
 
 CI = LOCUSTFILES / "ci.py"
 PROFILE = (
@@ -25,12 +24,6 @@ PROFILE = (
     'global: {error_rate: "< 1%%"}\n'
     'endpoints:\n  "GET /api/v1/projects": { p95: "< 500ms" }\n  "POST /api/v1/builds": { p95: "< 1200ms" }\n'
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def locust(cwd: Path, *args: str) -> subprocess.Popen:
