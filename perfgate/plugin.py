@@ -8,6 +8,7 @@ final reports (../shared/research/locust-internals.md, facts 1-4). Workers load 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import platform
@@ -145,6 +146,29 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
             logger.warning("perfgate: %s", run.baseline_note)
     apply_load_defaults(options, run.profile.load)
     logger.info("perfgate: gating on %s (%d rules)", options.thresholds, len(run.profile.rules))
+    if isinstance(runner, MasterRunner) and options.headless and options.expect_workers:
+        atexit.register(_gave_up_on_workers, environment)
+
+
+@events.worker_connect.add_listener
+def _on_worker_connect(client_id: str, **_: Any) -> None:
+    """Counted as they come (Locust fires this just before it lists the worker): a master that
+    gives up waiting for the rest removes them all before it exits."""
+    run.workers_seen.add(client_id)
+    run.workers_peak = max(run.workers_peak, len(run.workers_seen - run.workers_lost))
+
+
+def _gave_up_on_workers(environment: Any) -> None:
+    """Locust's headless master calls sys.exit(1) when fewer than --expect-workers connect within
+    --expect-workers-max-wait, before any quitting event: judge it as a run that measured nothing,
+    with the reports and the exit code of every other run (5, naming the workers that came)."""
+    if run.result is not None or run.started is not None:
+        return
+    _on_quitting(environment)
+    if run.result is not None:
+        _on_quit()
+        sys.stdout.flush()
+        os._exit(run.result.exit_code)  # atexit cannot change the exit status any other way
 
 
 def _refuse(runner: Any, problems: list[str], what: str) -> None:
@@ -359,13 +383,21 @@ def _run_checks(environment: Any, interrupted: bool, duration_s: float) -> list[
     expected = getattr(options, "expect_workers", 1) if isinstance(environment.runner, MasterRunner) else 0
     if expected and run.workers_peak < expected:
         message = f"only {run.workers_peak} of --expect-workers {expected} workers took part"
+        if run.started is None:
+            wait = getattr(options, "expect_workers_max_wait", 0)
+            message = (
+                f"only {run.workers_peak} of --expect-workers {expected} workers connected within "
+                f"--expect-workers-max-wait {wait:g}s: the test never started"
+            )
         checks.append(_inconclusive("workers", f">= {expected}", float(run.workers_peak), message))
     planned = options.run_time
     if interrupted:
         message = f"the run was interrupted (SIGINT/SIGTERM) after {duration_s:.1f}s"
         message += f" of the planned {planned}s" if planned else ""
         checks.append(_inconclusive("interrupted", "no", duration_s, message))
-    elif planned and duration_s < planned - 2 and (run.monitor is None or run.monitor.findings.abort is None):
+    elif (
+        planned and run.started and duration_s < planned - 2 and (run.monitor is None or not run.monitor.findings.abort)
+    ):
         message = f"the run stopped after {duration_s:.1f}s of the planned {planned}s (did the last worker quit?)"
         checks.append(_inconclusive("run_time", f">= {planned}s", duration_s, message))
     return checks
@@ -373,7 +405,7 @@ def _run_checks(environment: Any, interrupted: bool, duration_s: float) -> list[
 
 def build_result(environment: Any, profile: Profile, interrupted: bool = False) -> Result:
     monitor = run.monitor or LiveMonitor(profile)
-    duration = (run.stopped or time.monotonic()) - (run.started or time.monotonic())
+    duration = max(0.0, (run.stopped or time.monotonic()) - (run.started or time.monotonic()))
     final = snapshot_of(environment.runner.stats, duration)
     monitor.observe(final, environment.runner.user_count)  # the last, partial interval
     measured = monitor.measured(final)

@@ -48,7 +48,14 @@ def stop(processes: list[subprocess.Popen]) -> None:
 
 
 def distributed(
-    tmp_path: Path, host: str, profile: Path, workers: int = 2, kill_after_s: float | None = None, how=signal.SIGKILL
+    tmp_path: Path,
+    host: str,
+    profile: Path,
+    workers: int = 2,
+    kill_after_s: float | None = None,
+    how=signal.SIGKILL,
+    expect: int | None = None,
+    max_wait_s: int = 30,
 ):
     """Master and `workers` worker processes; returns (master exit code, master stderr, result,
     worker exit codes). With kill_after_s, the first worker gets `how` that long after start."""
@@ -63,9 +70,9 @@ def distributed(
         "--headless",
         "--only-summary",
         "--expect-workers",
-        str(workers),
+        str(expect or workers),
         "--expect-workers-max-wait",
-        "30",
+        str(max_wait_s),
         "-H",
         host,
         "--thresholds",
@@ -125,3 +132,16 @@ def test_a_worker_lost_mid_run_makes_the_run_inconclusive_naming_it(start_demo, 
     lost = next(c for c in result["checks"] if c["endpoint"] == "run" and c["metric"] == "workers")
     assert lost["status"] == "inconclusive" and lost["message"] == f"workers lost: {reported[0]}"
     assert result["verdict"] == "inconclusive"
+
+
+def test_fewer_workers_than_expected_within_the_wait_is_inconclusive_with_reports(demo_api, tmp_path):
+    profile = write_profile(tmp_path, PROFILE % "10s")
+    code, stderr, result, worker_codes = distributed(tmp_path, demo_api.url, profile, workers=1, expect=2, max_wait_s=4)
+    assert code == 5, stderr[-3000:]
+    assert "Gave up waiting for workers to connect" in stderr and worker_codes == [0]
+    workers = next(c for c in result["checks"] if c["endpoint"] == "run" and c["metric"] == "workers")
+    assert workers["message"] == (
+        "only 1 of --expect-workers 2 workers connected within --expect-workers-max-wait 4s: the test never started"
+    )
+    assert result["verdict"] == "inconclusive" and result["endpoints"] == {}
+    assert (tmp_path / "reports" / "junit.xml").exists()
