@@ -7,6 +7,7 @@ measure between-run noise) and the pooled histograms (what a report shows as "th
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,7 +94,7 @@ def _check_endpoints(endpoints: Any, where: str) -> None:
                 raise BaselineError(f"{place}.{name}: expected a count, found {stats.get(name)!r}")
         histogram = stats.get("histogram")
         valid = isinstance(histogram, dict) and all(
-            str(b).lstrip("-").isdigit() and isinstance(c, int) and c >= 0 for b, c in histogram.items()
+            _is_bucket(b) and isinstance(c, int) and c >= 0 for b, c in histogram.items()
         )
         if not valid:
             raise BaselineError(f"{place}.histogram: expected a mapping of bucket (ms) to count, found {histogram!r}")
@@ -184,3 +185,10 @@ def promotion_refusal(data: dict[str, Any]) -> str | None:
     if data.get("verdict") != "pass":
         return f"its verdict is {data.get('verdict')!r} (exit code {data.get('exit_code')}); only a passing run may"
     return None
+
+
+def _is_bucket(text: str) -> bool:
+    try:
+        return math.isfinite(float(text)) and float(text) >= 0
+    except ValueError:
+        return False

@@ -20,7 +20,7 @@ class EndpointStats:
     name: str
     requests: int = 0
     failures: int = 0
-    histogram: dict[int, int] = field(default_factory=dict)
+    histogram: dict[float, int] = field(default_factory=dict)
     total_response_time: float = 0.0
     min_response_time: float | None = None
     max_response_time: float = 0.0
@@ -168,9 +168,14 @@ def _known(kind: type, data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key in names}
 
 
-def histogram_of(data: dict[str, int]) -> dict[int, int]:
-    """A histogram as stored in result.json (JSON keys are strings)."""
-    return {int(bucket): int(count) for bucket, count in data.items()}
+def histogram_of(data: dict[str, int]) -> dict[float, int]:
+    """A histogram as stored in result.json (JSON keys are strings: "147", "9.45")."""
+    return {_bucket(bucket): int(count) for bucket, count in data.items()}
+
+
+def _bucket(text: str) -> float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
 def endpoint_summary(
@@ -200,7 +205,7 @@ def endpoint_summary(
     return summary
 
 
-def _stored(histogram: dict[int, int]) -> dict[str, int]:
+def _stored(histogram: dict[float, int]) -> dict[str, int]:
     return {str(bucket): count for bucket, count in sorted(histogram.items())}
 
 

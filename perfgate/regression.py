@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from perfgate.baseline import Baseline, RunData, pooled, run_data
+from perfgate.buckets import bucket_width_ms
 from perfgate.evaluate import MIN_REQUESTS_FLOOR, TAIL_REQUESTS, exit_code_of, verdict_of
 from perfgate.model import CheckResult, EndpointStats, Result, profile_name
 from perfgate.profile import Location, RegressionRule, RegressionSettings
@@ -190,11 +191,6 @@ def _sum_stats(parts: list[EndpointStats]) -> EndpointStats:
         for bucket, count in part.histogram.items():
             total.histogram[bucket] = total.histogram.get(bucket, 0) + count
     return total
-
-
-def bucket_width_ms(value: float) -> float:
-    """Width of perfgate's histogram bucket at `value` (buckets.py)."""
-    return 1.0 if value < 1_000 else 10.0 ** (math.floor(math.log10(value)) - 2)
 
 
 # --- between-run noise ----------------------------------------------------------------------

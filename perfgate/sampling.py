@@ -17,7 +17,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 
 _NORMAL = statistics.NormalDist()
-LOG_FLOOR_MS = 0.5  # a 0 ms bucket holds responses under half a millisecond
+LOG_FLOOR_MS = 0.001  # buckets.py keeps three digits down to microseconds; 0 is a clock artefact
 
 
 def log_ms(value: float) -> float:

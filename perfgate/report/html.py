@@ -16,7 +16,7 @@ from perfgate.model import CheckResult, Result, histogram_of, profile_name
 from perfgate.report.console import STATUS_LABELS, format_change, status_line
 from perfgate.report.files import write_atomic
 from perfgate.report.junit import source_location
-from perfgate.report.svg import Chart, Series, render
+from perfgate.report.svg import LOG_FLOOR_MS, Chart, Series, render
 from perfgate.report.text import check_title
 
 FILE_NAME = "report.html"
@@ -173,7 +173,7 @@ def distribution_chart(result: Result) -> Chart:
         seen, points = 0, []
         for bucket in sorted(histogram):
             seen += histogram[bucket]
-            points.append((max(float(bucket), 0.5), seen / total * 100))
+            points.append((max(float(bucket), LOG_FLOOR_MS), seen / total * 100))
         series.append(Series(key, points))
     return Chart(
         "Response-time distribution (cumulative)", "ms (log scale)", "% of requests", series, log_x=True, y_max=100

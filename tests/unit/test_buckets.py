@@ -1,15 +1,45 @@
+import random
+
 import pytest
 
-from perfgate.buckets import bucket_ms
+from perfgate.buckets import bucket_ms, bucket_width_ms
+from perfgate.model import _stored, histogram_of
 
 
 @pytest.mark.parametrize(
-    ("ms", "bucket"), [(0.4, 0), (2.6, 3), (147.2, 147), (999.4, 999), (3432, 3430), (58760, 58800), (123456, 123000)]
+    ("ms", "bucket"),
+    [
+        (0, 0),
+        (0.4321, 0.432),
+        (1.234, 1.23),
+        (2.013, 2.02),
+        (9.4321, 9.45),
+        (147.2, 147),
+        (999.4, 1000),
+        (3432, 3440),
+        (58760, 59000),
+        (123456, 123000),
+    ],
 )
-def test_three_significant_digits(ms, bucket):
+def test_three_significant_digits_on_a_1_2_5_grid(ms, bucket):
     assert bucket_ms(ms) == bucket
 
 
-def test_relative_error_from_100ms_up_is_at_most_half_a_percent():
-    samples = [100 + i * 0.37 for i in range(300_000)]
+def test_relative_error_at_every_magnitude_is_at_most_half_a_percent():
+    draw = random.Random(7)
+    samples = [10 ** draw.uniform(-2, 5) for _ in range(200_000)]
     assert max(abs(bucket_ms(ms) - ms) / ms for ms in samples) <= 0.005
+
+
+def test_a_decade_has_at_most_350_buckets():
+    assert len({bucket_ms(10 + i * 0.001) for i in range(90_000)}) <= 351
+
+
+def test_the_width_is_the_step_between_neighbouring_buckets():
+    assert bucket_width_ms(9.45) == pytest.approx(0.05)
+    assert bucket_ms(9.45 + bucket_width_ms(9.45)) == pytest.approx(9.5)
+
+
+def test_fractional_buckets_survive_result_json():
+    histogram = {0.432: 3, 9.45: 5, 147: 2}
+    assert histogram_of(_stored(histogram)) == histogram

@@ -4,6 +4,7 @@ import statistics
 
 import pytest
 
+from perfgate.model import histogram_of
 from perfgate.sampling import (
     additive_fit,
     newcombe_difference,
@@ -52,7 +53,7 @@ def test_quantile_variance_shrinks_with_the_number_of_requests_and_is_zero_for_o
 
 def test_window_variance_inflation_sees_drift_between_windows():
     steady = run(1, windows=12).endpoints["GET /api/v1/e0"]["windows"]["histograms"]
-    steady = [{int(b): c for b, c in w.items()} for w in steady]
+    steady = [histogram_of(w) for w in steady]
     assert variance_inflation(steady, 40.0) < 2.0
     drifting = [stats_of("GET /x", latencies(i, 20.0 * (1 + i % 2), 200)).histogram for i in range(12)]
     assert variance_inflation(drifting, 40.0) > 5.0
