@@ -6,6 +6,7 @@ measure between-run noise) and the pooled histograms (what a report shows as "th
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -187,6 +188,7 @@ def promotion_refusal(data: dict[str, Any]) -> str | None:
     return None
 
 
+@functools.cache  # the same few thousand keys in every histogram of a run
 def _is_bucket(text: str) -> bool:
     try:
         return math.isfinite(float(text)) and float(text) >= 0

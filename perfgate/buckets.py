@@ -15,6 +15,7 @@ too. Keys are ints from 100 ms up and floats below, which msgpack and JSON carry
 
 from __future__ import annotations
 
+import functools
 import math
 
 # (mantissa limit, step in units of the third significant digit)
@@ -32,8 +33,18 @@ def bucket_width_ms(response_time: float) -> float:
 
 
 def bucket_ms(response_time: int | float) -> int | float:
+    return _rounded(response_time, bucket_width_ms(response_time))
+
+
+@functools.cache  # called with bucket values, a set of a few thousand at most
+def coarse_bucket_ms(response_time: int | float) -> int | float:
+    """Two significant digits on the same grid (within 5%, at most 35 buckets per decade): for the
+    per-window histograms stored in result.json, which only estimate between-window spread."""
+    return _rounded(response_time, 10 * bucket_width_ms(response_time))
+
+
+def _rounded(response_time: int | float, width: float) -> int | float:
     if response_time <= 0:
         return 0
-    width = bucket_width_ms(response_time)
     value = round(round(response_time / width) * width, max(0, 2 - math.floor(math.log10(width))))
     return int(value) if value.is_integer() else value

@@ -58,7 +58,7 @@ class LiveMonitor:
         if self.measurement_start is None:
             self.measurement_start = snapshot
             self.recent.append(snapshot)
-            self.boundaries.append(snapshot)
+            self.boundaries.append(snapshot.coarse())
 
     def observe(self, snapshot: Snapshot, users: int = 0, cpu: float | None = None) -> AbortRecord | None:
         """Takes the next cumulative snapshot; returns the abort decision if a check demands one."""
@@ -84,15 +84,16 @@ class LiveMonitor:
         return final.minus(self.measurement_start)
 
     def windows(self) -> list[Snapshot]:
-        """The measured run cut into consecutive windows; their sum is `measured`."""
+        """The measured run cut into consecutive windows (on coarse buckets); their sum is `measured`."""
         return [later.minus(earlier) for earlier, later in zip(self.boundaries, self.boundaries[1:], strict=False)]
 
     def _add_boundary(self, snapshot: Snapshot) -> None:
         if snapshot.at_s <= self.boundaries[-1].at_s:
             return
-        self.boundaries.append(snapshot)
+        coarse = snapshot.coarse()
+        self.boundaries.append(coarse)
         if len(self.boundaries) > MAX_WINDOWS + 1:
-            self.boundaries = self.boundaries[::2] + ([] if len(self.boundaries) % 2 else [snapshot])
+            self.boundaries = self.boundaries[::2] + ([] if len(self.boundaries) % 2 else [coarse])
 
     def finish(self, final: Snapshot) -> LiveFindings:
         """The findings for the final verdict, with each rule window ending at `final`."""

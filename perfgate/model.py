@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+import functools
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import PurePosixPath
 from typing import Any
+
+from perfgate.buckets import coarse_bucket_ms
 
 RESULT_SCHEMA = "perfgate.result/1"
 VERDICT_EXIT_CODES = {"pass": 0, "fail": 3, "regression": 4, "inconclusive": 5}
@@ -60,6 +63,13 @@ class EndpointStats:
             self.max_response_time if rose else float(max(histogram, default=0)),
         )
 
+    def coarse(self) -> EndpointStats:
+        histogram: dict[float, int] = {}
+        for bucket, count in self.histogram.items():
+            key = coarse_bucket_ms(bucket)
+            histogram[key] = histogram.get(key, 0) + count
+        return replace(self, histogram=histogram)
+
     def percentile(self, quantile: float) -> float:
         return self.percentiles((quantile,))[0]
 
@@ -90,6 +100,17 @@ class Snapshot:
     total: EndpointStats
     duration_s: float
     at_s: float = 0.0
+
+    def coarse(self) -> Snapshot:
+        """The same counts on coarse buckets (buckets.coarse_bucket_ms), as the measurement windows
+        keep them: batch means only read the share of requests below a quantile from a window, and
+        32 windows of fine histograms made result.json ten times larger (benchmarks/scale.py)."""
+        return Snapshot(
+            {key: stats.coarse() for key, stats in self.endpoints.items()},
+            self.total.coarse(),
+            self.duration_s,
+            self.at_s,
+        )
 
     def minus(self, earlier: Snapshot) -> Snapshot:
         empty = EndpointStats("", "")
@@ -149,7 +170,12 @@ class Result:
     comparison: dict[str, Any] | None = None  # what the baseline comparison used and found
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": RESULT_SCHEMA, **asdict(self)}
+        """Shares the endpoint, time-line and comparison dicts with this Result (read them, do not
+        change them): deep-copying 10^5 histogram entries cost seconds (benchmarks/scale.py)."""
+        data = {"schema": RESULT_SCHEMA, **{f.name: getattr(self, f.name) for f in fields(self)}}
+        data["checks"] = [asdict(check) for check in self.checks]
+        data["aborted"] = asdict(self.aborted) if self.aborted else None
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
@@ -173,6 +199,7 @@ def histogram_of(data: dict[str, int]) -> dict[float, int]:
     return {_bucket(bucket): int(count) for bucket, count in data.items()}
 
 
+@functools.cache  # a few thousand distinct keys, parsed ~10^6 times for a large run
 def _bucket(text: str) -> float:
     value = float(text)
     return int(value) if value.is_integer() else value

@@ -28,14 +28,12 @@ from locust import log as locust_log
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
 from perfgate import __version__
+from perfgate.assemble import RunFacts, assemble
 from perfgate.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError, promotion_refusal, read_baseline
 from perfgate.buckets import bucket_ms
-from perfgate.evaluate import evaluate, exit_code_of, verdict_of
 from perfgate.live import LiveMonitor, empty_snapshot
 from perfgate.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, CheckResult, EndpointStats, Result, Snapshot
-from perfgate.model import endpoint_summary as summarise
 from perfgate.profile import LoadDefaults, Profile, ProfileError, load_profile
-from perfgate.regression import with_comparison
 from perfgate.report import console, github, result_json, writers
 from perfgate.report.files import write_atomic
 
@@ -406,51 +404,20 @@ def _run_checks(environment: Any, interrupted: bool, duration_s: float) -> list[
 def build_result(environment: Any, profile: Profile, interrupted: bool = False) -> Result:
     monitor = run.monitor or LiveMonitor(profile)
     duration = max(0.0, (run.stopped or time.monotonic()) - (run.started or time.monotonic()))
-    final = snapshot_of(environment.runner.stats, duration)
-    monitor.observe(final, environment.runner.user_count)  # the last, partial interval
-    measured = monitor.measured(final)
-    findings = monitor.finish(final)
-    checks = evaluate(profile, measured, findings) + _run_checks(environment, interrupted, duration)
-    verdict = verdict_of(checks)
-    warnings = [run.baseline_note] if run.baseline_note else []
-    if monitor.measurement_start is None:
-        warnings.append("the run ended before the warm-up did: nothing was measured")
-    start = monitor.measurement_start or final
-    excluded = {
-        "warmup": "spawn" if profile.settings.warmup_until_spawned else f"{profile.settings.warmup_s:g}s",
-        "excluded_s": round(start.at_s, 3),
-        "excluded_requests": start.total.requests,
-        "measured_s": round(measured.duration_s, 3),
-        "measured_requests": measured.total.requests,
-    }
-    windows = monitor.windows()
     options = environment.parsed_options
-    excluded["windows_s"] = [round(window.duration_s, 3) for window in windows]
-    result = Result(
-        verdict=verdict,
-        exit_code=exit_code_of(verdict, profile.settings.on_inconclusive),
+    facts = RunFacts(
         started_at=datetime.fromtimestamp(run.started_at or time.time(), UTC).isoformat(),
-        duration_s=round(duration, 3),
+        duration_s=duration,
         host=environment.host or "",
-        profile=profile.path,
         versions={"perfgate": __version__, "locust": locust.__version__, "python": platform.python_version()},
-        checks=checks,
-        endpoints={
-            key: summarise(stats, measured.duration_s, [w.endpoints.get(key, EndpointStats("", "")) for w in windows])
-            for key, stats in measured.endpoints.items()
-        },
-        timeline=monitor.timeline,
-        warnings=warnings,
-        measurement=excluded,
-        aborted=findings.abort,
-        total=summarise(measured.total, measured.duration_s, [w.total for w in windows]),
         load={
             "users": options.num_users,
             "spawn_rate": options.spawn_rate,
             "run_time_s": options.run_time,
             "workers": run.workers_peak if isinstance(environment.runner, MasterRunner) else 0,
         },
+        users_now=environment.runner.user_count,
+        run_checks=_run_checks(environment, interrupted, duration),
+        warnings=[run.baseline_note] if run.baseline_note else [],
     )
-    if run.baseline is None:
-        return result
-    return with_comparison(result, profile.regression, run.baseline, profile.settings.on_inconclusive)
+    return assemble(profile, monitor, snapshot_of(environment.runner.stats, duration), facts, run.baseline)

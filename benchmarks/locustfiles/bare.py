@@ -1,25 +1,49 @@
-"""Plain Locust, no perfgate: the reference for the plugin's cost on the master."""
+"""Plain Locust, no perfgate: the reference every benchmark compares perfgate against.
 
-from locust import FastHttpUser, between, task
+One set of tasks (plain functions of the user), three ways to drive it: FastHttpUser with no wait
+(the generator's saturation), FastHttpUser lightly paced (distributed runs), and HttpUser paced
+like the CI flows (the CI load)."""
+
+from typing import Any
+
+from locust import FastHttpUser, HttpUser, between, constant
+
+LOGIN = {"email": "ci-bot@example.com", "password": "SuperSecurePassword123!"}
+
+
+def log_in(user: Any) -> None:
+    token = user.client.post("/api/v1/auth/login", json=LOGIN).json()["access_token"]
+    user.auth = {"Authorization": f"Bearer {token}"}
+
+
+def projects(user: Any) -> None:
+    user.client.get("/api/v1/projects?limit=20", name="/api/v1/projects", headers=user.auth)
+
+
+def status(user: Any) -> None:
+    user.client.get("/api/v1/builds/9001/status", name="/api/v1/builds/:id/status", headers=user.auth)
+
+
+def deployments(user: Any) -> None:
+    user.client.get("/api/v1/deployments?limit=20", name="/api/v1/deployments", headers=user.auth)
+
+
+TASKS = {projects: 3, status: 2, deployments: 1}
 
 
 class ApiReader(FastHttpUser):
     wait_time = between(0.05, 0.1)
-    auth: dict[str, str]
+    tasks = TASKS
+    on_start = log_in
 
-    def on_start(self) -> None:
-        login = {"email": "ci-bot@example.com", "password": "SuperSecurePassword123!"}
-        token = self.client.post("/api/v1/auth/login", json=login).json()["access_token"]
-        self.auth = {"Authorization": f"Bearer {token}"}
 
-    @task(3)
-    def projects(self) -> None:
-        self.client.get("/api/v1/projects?limit=20", name="/api/v1/projects", headers=self.auth)
+class SaturatingReader(FastHttpUser):
+    wait_time = constant(0)
+    tasks = TASKS
+    on_start = log_in
 
-    @task(2)
-    def status(self) -> None:
-        self.client.get("/api/v1/builds/9001/status", name="/api/v1/builds/:id/status", headers=self.auth)
 
-    @task(1)
-    def deployments(self) -> None:
-        self.client.get("/api/v1/deployments?limit=20", name="/api/v1/deployments", headers=self.auth)
+class PacedReader(HttpUser):
+    wait_time = between(0.1, 0.4)
+    tasks = TASKS
+    on_start = log_in

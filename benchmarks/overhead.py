@@ -1,0 +1,77 @@
+"""1. What perfgate costs the generator: bare Locust against Locust with perfgate judging a
+16-check profile (live loop, windows, warm-up, time line), same users, same demo API, run
+alternately A B A B so that drift hits both arms alike. Reported per pair as a ratio."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+from benchmarks.harness import BENCH_LOCUSTFILES, LocustCommand, run_locust, spread
+from perfgate.demo.launcher import start_demo_api
+
+SETUPS = {
+    # name: (user class, users)
+    "FastHttpUser at saturation": ("SaturatingReader", 20),
+    "HttpUser at the CI load": ("PacedReader", 50),
+}
+PROFILE = BENCH_LOCUSTFILES / "overhead.yaml"
+
+
+def measure(quick: bool, folder: Path) -> dict[str, Any]:
+    pairs, run_time = (1, 4) if quick else (5, 15)
+    demo = start_demo_api()
+    try:
+        return {name: _pairs(name, *setup, demo.url, pairs, run_time, folder) for name, setup in SETUPS.items()}
+    finally:
+        demo.stop()
+
+
+def _pairs(
+    name: str, user_class: str, users: int, host: str, pairs: int, run_time: int, folder: Path
+) -> dict[str, Any]:
+    runs: dict[str, list[Any]] = {"bare": [], "perfgate": []}
+    for index in range(pairs):
+        for arm, locustfile, extra in (
+            ("bare", "bare.py", []),
+            ("perfgate", "gated.py", ["--thresholds", str(PROFILE)]),
+        ):
+            command = LocustCommand(BENCH_LOCUSTFILES / locustfile, host, users, run_time, None, 0, [user_class], extra)
+            runs[arm].append(run_locust(command, folder / name.split()[0] / f"{arm}-{index}"))
+    ratios = [b.rps / a.rps for a, b in zip(runs["bare"], runs["perfgate"], strict=True) if a.rps]
+    cost = [
+        (b.cpu_s / b.requests) / (a.cpu_s / a.requests)
+        for a, b in zip(runs["bare"], runs["perfgate"], strict=True)
+        if a.requests and b.requests
+    ]
+    return {
+        "users": users,
+        "user_class": user_class,
+        "run_time_s": run_time,
+        "pairs": pairs,
+        "rps": {arm: [round(r.rps, 1) for r in arm_runs] for arm, arm_runs in runs.items()},
+        "cpu_percent": {arm: [r.cpu_percent for r in arm_runs] for arm, arm_runs in runs.items()},
+        "perfgate_exit_codes": [r.returncode for r in runs["perfgate"]],
+        "rps_ratio": spread(ratios),
+        "cpu_per_request_ratio": spread(cost),
+    }
+
+
+def summary(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "| setup | pairs | rps bare (median) | rps perfgate (median) | rps ratio min / median / max |"
+        " CPU % bare / perfgate (median) | CPU per request, ratio (median) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, row in data.items():
+        ratio = row["rps_ratio"]
+        lines.append(
+            f"| {name} ({row['users']} users) | {row['pairs']} | {statistics.median(row['rps']['bare']):.0f} |"
+            f" {statistics.median(row['rps']['perfgate']):.0f} |"
+            f" {ratio.get('min', 0):.3f} / {ratio.get('median', 0):.3f} / {ratio.get('max', 0):.3f} |"
+            f" {statistics.median(row['cpu_percent']['bare']):.0f} /"
+            f" {statistics.median(row['cpu_percent']['perfgate']):.0f} |"
+            f" {row['cpu_per_request_ratio'].get('median', 0):.3f} |"
+        )
+    return lines

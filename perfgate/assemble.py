@@ -1,0 +1,76 @@
+"""The run's Result from what the live monitor saw: evaluation, measurement facts, per-endpoint
+summaries and the baseline comparison. Pure (no Locust): the plugin gathers the facts of the
+process and calls it at the end of a run; benchmarks/scale.py times it on synthetic stats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from perfgate.baseline import Baseline
+from perfgate.evaluate import evaluate, exit_code_of, verdict_of
+from perfgate.live import LiveMonitor
+from perfgate.model import CheckResult, EndpointStats, Result, Snapshot
+from perfgate.model import endpoint_summary as summarise
+from perfgate.profile import Profile
+from perfgate.regression import with_comparison
+
+
+@dataclass
+class RunFacts:
+    """What only the running process knows: when, where, with which load and versions."""
+
+    started_at: str
+    duration_s: float
+    host: str
+    versions: dict[str, str]
+    load: dict[str, Any]
+    users_now: int = 0
+    run_checks: list[CheckResult] = field(default_factory=list)  # exceptions, CPU, workers, interruption
+    warnings: list[str] = field(default_factory=list)
+
+
+def assemble(
+    profile: Profile, monitor: LiveMonitor, final: Snapshot, facts: RunFacts, baseline: Baseline | None
+) -> Result:
+    monitor.observe(final, facts.users_now)  # the last, partial interval
+    measured = monitor.measured(final)
+    findings = monitor.finish(final)
+    checks = evaluate(profile, measured, findings) + facts.run_checks
+    verdict = verdict_of(checks)
+    warnings = list(facts.warnings)
+    if monitor.measurement_start is None:
+        warnings.append("the run ended before the warm-up did: nothing was measured")
+    start = monitor.measurement_start or final
+    windows = monitor.windows()
+    measurement = {
+        "warmup": "spawn" if profile.settings.warmup_until_spawned else f"{profile.settings.warmup_s:g}s",
+        "excluded_s": round(start.at_s, 3),
+        "excluded_requests": start.total.requests,
+        "measured_s": round(measured.duration_s, 3),
+        "measured_requests": measured.total.requests,
+        "windows_s": [round(window.duration_s, 3) for window in windows],
+    }
+    result = Result(
+        verdict=verdict,
+        exit_code=exit_code_of(verdict, profile.settings.on_inconclusive),
+        started_at=facts.started_at,
+        duration_s=round(facts.duration_s, 3),
+        host=facts.host,
+        profile=profile.path,
+        versions=facts.versions,
+        checks=checks,
+        endpoints={
+            key: summarise(stats, measured.duration_s, [w.endpoints.get(key, EndpointStats("", "")) for w in windows])
+            for key, stats in measured.endpoints.items()
+        },
+        timeline=monitor.timeline,
+        warnings=warnings,
+        measurement=measurement,
+        aborted=findings.abort,
+        total=summarise(measured.total, measured.duration_s, [w.total for w in windows]),
+        load=facts.load,
+    )
+    if baseline is None:
+        return result
+    return with_comparison(result, profile.regression, baseline, profile.settings.on_inconclusive)
