@@ -1,7 +1,5 @@
 """Distributed throughput and the plugin's cost on the master, on this machine.
 
-    python -m benchmarks.distributed [--users 60] [--run-time 20]
-
 1. requests/s of the main job (locustfiles/ci.py) with 1, 2 and 4 worker processes against the
    demo API, all on this machine (the demo API competes with them for the same cores);
 2. the master's CPU (user + system seconds per second of run, from its rusage) with a bare Locust
@@ -11,108 +9,57 @@
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
+from typing import Any
 
+from benchmarks.harness import BENCH_LOCUSTFILES, REPO, LocustCommand, LocustRun, run_locust
 from perfgate.demo.launcher import start_demo_api
-from tests.processes import free_port
-
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 
 
-def run(locustfile: Path, workers: int, host: str, users: int, run_time: int, extra: list[str]) -> dict[str, float]:
-    """Master + workers; returns requests/s (from Locust's CSV totals) and the master's CPU share."""
-    port = str(free_port())
-    with tempfile.TemporaryDirectory() as folder:
-        csv = str(Path(folder) / "run")
-        base = [sys.executable, "-m", "locust", "-f", str(locustfile)]
-        master = subprocess.Popen(
-            [
-                *base,
-                "--master",
-                "--master-bind-host",
-                "127.0.0.1",
-                "--master-bind-port",
-                port,
-                "--headless",
-                "--only-summary",
-                "--expect-workers",
-                str(workers),
-                "-u",
-                str(users),
-                "-r",
-                str(users),
-                "-t",
-                f"{run_time}s",
-                "-H",
-                host,
-                "--csv",
-                csv,
-                *extra,
-            ],
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        started = [
-            subprocess.Popen(
-                [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", port],
-                cwd=folder,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(workers)
-        ]
-        begun = time.monotonic()
-        try:
-            _, _, usage = os.wait4(master.pid, 0)
-            elapsed = time.monotonic() - begun
-        finally:
-            for process in [master, *started]:
-                if process.poll() is None:
-                    process.kill()
-                process.wait()
-        rows = (Path(csv + "_stats.csv")).read_text().splitlines()
-        total = next(row for row in rows if ",Aggregated," in row).split(",")
-        return {
-            "rps": round(float(total[9]), 1),
-            "requests": int(total[2]),
-            "master_cpu_percent": round((usage.ru_utime + usage.ru_stime) / elapsed * 100, 1),
-        }
+def _row(run: LocustRun) -> dict[str, float]:
+    return {"rps": round(run.rps, 1), "requests": run.requests, "master_cpu_percent": run.cpu_percent}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=60)
-    parser.add_argument("--run-time", type=int, default=20)
-    args = parser.parse_args()
+def measure(quick: bool, folder: Path) -> dict[str, Any]:
+    users, run_time = (20, 4) if quick else (300, 20)
     demo = start_demo_api()
     try:
         scaling = {
-            f"{n} workers": run(REPO / "locustfiles" / "ci.py", n, demo.url, args.users, args.run_time, [])
+            f"{n} workers": _row(
+                run_locust(
+                    LocustCommand(REPO / "locustfiles" / "ci.py", demo.url, users, run_time, workers=n),
+                    folder / f"ci-{n}",
+                )
+            )
             for n in (1, 2, 4)
         }
-        profile = ["--thresholds", str(HERE / "locustfiles" / "gated.yaml")]
-        bare = run(HERE / "locustfiles" / "bare.py", 2, demo.url, args.users, args.run_time, [])
-        gated = run(HERE / "locustfiles" / "gated.py", 2, demo.url, args.users, args.run_time, profile)
+        profile = ["--thresholds", str(BENCH_LOCUSTFILES / "gated.yaml")]
+        arms = {"bare": ("bare.py", []), "perfgate": ("gated.py", profile)}
+        master = {
+            arm: _row(
+                run_locust(
+                    LocustCommand(
+                        BENCH_LOCUSTFILES / locustfile, demo.url, users, run_time, None, 2, ["ApiReader"], extra
+                    ),
+                    folder / f"master-{arm}",
+                )
+            )
+            for arm, (locustfile, extra) in arms.items()
+        }
     finally:
         demo.stop()
-    overhead = {
-        "bare": bare,
-        "perfgate": gated,
-        "master_cpu_ratio": round(gated["master_cpu_percent"] / max(bare["master_cpu_percent"], 0.1), 2),
-    }
-    print(
-        json.dumps({"users": args.users, "run_time_s": args.run_time, "ci_job": scaling, "master": overhead}, indent=2)
+    master["master_cpu_ratio"] = round(
+        master["perfgate"]["master_cpu_percent"] / max(master["bare"]["master_cpu_percent"], 0.1), 2
     )
+    return {"users": users, "run_time_s": run_time, "ci_job": scaling, "master": master}
 
 
-if __name__ == "__main__":
-    main()
+def summary(data: dict[str, Any]) -> list[str]:
+    scaling = ", ".join(f"{name}: {row['rps']:.0f} requests/s" for name, row in data["ci_job"].items())
+    master = data["master"]
+    return [
+        f"Main job, {data['users']} users, {data['run_time_s']} s: {scaling}.",
+        f"Master CPU with 2 workers: bare Locust {master['bare']['master_cpu_percent']}%,"
+        f" with perfgate {master['perfgate']['master_cpu_percent']}% (x{master['master_cpu_ratio']}),"
+        f" at {master['bare']['rps']:.0f} vs {master['perfgate']['rps']:.0f} requests/s.",
+    ]

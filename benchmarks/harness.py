@@ -9,6 +9,7 @@ import json
 import math
 import os
 import platform
+import resource
 import signal
 import statistics
 import subprocess
@@ -83,7 +84,7 @@ class LocustCommand:
         ]
         if master_port is not None:
             distributed = ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(master_port)]
-            command[4:4] = [*distributed, "--expect-workers", str(self.workers)]
+            command[len(self.base()) : len(self.base())] = [*distributed, "--expect-workers", str(self.workers)]
         return command
 
     def worker(self, master_port: int) -> list[str]:
@@ -107,7 +108,7 @@ def run_locust(command: LocustCommand, folder: Path) -> LocustRun:
         if port is not None
     ]
     processes = [main, *workers]
-    watchdog = threading.Timer(command.run_time_s + 60, lambda: [_kill(p) for p in processes])
+    watchdog = threading.Timer(command.run_time_s + 60, lambda: [kill_group(p) for p in processes])
     watchdog.start()
     begun = time.monotonic()
     try:
@@ -117,12 +118,12 @@ def run_locust(command: LocustCommand, folder: Path) -> LocustRun:
         elapsed = time.monotonic() - begun
         workers_cpu = 0.0
         for worker in workers:
-            worker_usage = os.wait4(worker.pid, 0)[2]
+            worker_usage = _reaped(worker, 15)
             workers_cpu += worker_usage.ru_utime + worker_usage.ru_stime
     finally:
         watchdog.cancel()
         for process in processes:
-            _kill(process)
+            kill_group(process)
     requests, rps = _totals(folder / "locust_stats.csv")
     return LocustRun(
         returncode=os.waitstatus_to_exitcode(status),
@@ -136,7 +137,23 @@ def run_locust(command: LocustCommand, folder: Path) -> LocustRun:
     )
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
+def _reaped(process: subprocess.Popen[bytes], timeout_s: float) -> resource.struct_rusage:
+    """The process's resource usage once it exits, killed after `timeout_s` (a worker whose master
+    is gone waits for it forever)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        pid, _, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = 0
+            return usage
+        time.sleep(0.1)
+    kill_group(process)
+    usage = os.wait4(process.pid, 0)[2]
+    process.returncode = -9
+    return usage
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
 

@@ -33,7 +33,7 @@ def _validate(args: argparse.Namespace) -> int:
     return CONFIG_ERROR_EXIT_CODE if failed else 0
 
 
-def _load_result(current: str, baseline_path: str | None, thresholds: str | None) -> Result:
+def load_result(current: str, baseline_path: str | None, thresholds: str | None) -> Result:
     """A stored result.json, re-judged against `baseline_path` when one is given. Raises
     BaselineError or ProfileError for the caller to report."""
     from perfgate.baseline import BaselineError, read_baseline, read_json
@@ -58,12 +58,12 @@ def _load_result(current: str, baseline_path: str | None, thresholds: str | None
 
 
 def _loaded(current: str, baseline_path: str | None, thresholds: str | None) -> Result | None:
-    """_load_result, with bad input reported on stderr (None)."""
+    """load_result, with bad input reported on stderr (None)."""
     from perfgate.baseline import BaselineError
     from perfgate.profile import ProfileError
 
     try:
-        return _load_result(current, baseline_path, thresholds)
+        return load_result(current, baseline_path, thresholds)
     except BaselineError as error:
         print(f"perfgate: {error}", file=sys.stderr)
     except ProfileError as error:

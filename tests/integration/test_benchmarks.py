@@ -1,0 +1,47 @@
+"""`python -m benchmarks all --quick`: every part runs for real (Locust processes, the demo API),
+writes its JSON and the summary. No timing is asserted; what is checked is what the harness
+must get right whatever the machine."""
+
+import json
+import sys
+
+import pytest
+
+from tests.processes import REPO, run_bounded
+
+PARTS = ("overhead", "accuracy", "scale", "memory", "quality", "generators", "distributed")
+
+
+@pytest.mark.timeout(900)
+def test_quick_benchmarks_run_every_part_and_write_their_figures(tmp_path):
+    finished = run_bounded([sys.executable, "-m", "benchmarks", "all", "--quick", "--out", str(tmp_path)], 840, REPO)
+    assert finished.returncode == 0, finished.output[-3000:]
+    records = {part: json.loads((tmp_path / f"{part}.json").read_text()) for part in PARTS}
+    assert all(record["quick"] and record["machine"] for record in records.values())
+    figures = {part: record["figures"] for part, record in records.items()}
+
+    for setup in figures["overhead"].values():
+        assert setup["perfgate_exit_codes"] == [0]  # the gated arm really ran its profile and passed
+        assert all(rps > 0 for arm in setup["rps"].values() for rps in arm)
+
+    accuracy = figures["accuracy"]
+    assert accuracy["errors"]["endpoints"], "no endpoint got enough requests to compare percentiles"
+    for row in accuracy["errors"]["endpoints"].values():
+        assert row["requests_reported"] == row["requests_recorded"]  # nothing lost between worker and master
+    assert accuracy["errors"]["perfgate_error_percent"]["max"] <= 1.0
+    assert all(sizes["messages"] > 0 for sizes in accuracy["stats_messages"].values())
+
+    assert figures["scale"]["checks"] > 3 * figures["scale"]["endpoints"]
+    assert all(figures["memory"][arm]["samples"] >= 2 for arm in ("bare", "perfgate"))
+
+    quality = figures["quality"]
+    assert [arm for arm, _ in quality["runs"]] == ["A", "B50", "A"]
+    assert quality["false_alarms"]["naive p95 > 1.2 x baseline: any endpoint"]["of"] == 2  # both ordered A/A pairs
+
+    for flow in figures["generators"]["flows"].values():
+        assert flow["HttpUser"]["requests_per_cpu_second"] > 0
+        assert flow["FastHttpUser"]["requests_per_cpu_second"] > 0
+    assert set(figures["distributed"]["ci_job"]) == {"1 workers", "2 workers", "4 workers"}
+
+    summary = (tmp_path / "SUMMARY.md").read_text()
+    assert all(record["title"] in summary for record in records.values())
