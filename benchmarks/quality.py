@@ -60,7 +60,7 @@ def measure(quick: bool, folder: Path) -> dict[str, Any]:
         "run_time_s": run_time,
         "injected_endpoint": INJECTED,
         "injected_ms": arms,
-        "runs": [(arm, path.parent.name) for arm, path in runs],
+        "runs": [(arm, path.parent.parent.name) for arm, path in runs],
         **judge(runs, arms, profiles, folder),
     }
 

@@ -20,7 +20,8 @@ def rule(scope: str, key: str, metric: str, text: str, min_delta_ms: float | Non
 
 
 def settings(*rules: RegressionRule, **options) -> RegressionSettings:
-    return RegressionSettings(rules=rules or DEFAULT_SETTINGS.rules, **options)
+    """A quiet runner (5% run noise) unless a test says otherwise: the mechanics are easier to see."""
+    return RegressionSettings(rules=rules or DEFAULT_SETTINGS.rules, **({"run_noise": 0.05} | options))
 
 
 def statuses(comparison) -> dict[tuple[str, str], str]:
@@ -83,6 +84,16 @@ def test_a_slow_runner_does_not_flag_every_endpoint_but_shows_as_a_global_shift(
     assert comparison.shifts["p95"] == pytest.approx(math.log(1.3), abs=0.05)
     quiet = compare(settings(global_shift=None), Baseline("b", [run(1)]), run(2, count=5000, everything=1.3))
     assert "regression" not in statuses(quiet).values()
+
+
+def test_by_default_one_baseline_run_cannot_tell_a_slow_runner_from_a_slower_build():
+    # 20% assumed run noise: a 30% shift of everything is set aside as undecidable, not flagged;
+    # the same shift measured against a merged baseline of quiet runs is flagged
+    comparison = compare(DEFAULT_SETTINGS, Baseline("b", [run(1)]), run(2, count=5000, everything=1.3))
+    assert "regression" not in statuses(comparison).values()
+    assert any("all endpoints" in w for w in comparison.warnings)
+    merged = compare(DEFAULT_SETTINGS, Baseline("m", [run(1), run(3), run(4)]), run(2, count=5000, everything=1.3))
+    assert statuses(merged)[(ALL_ENDPOINTS, "p95")] == "regression"
 
 
 def test_without_enough_endpoints_for_a_common_shift_the_run_noise_is_added():
