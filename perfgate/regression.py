@@ -152,6 +152,8 @@ class Sides:
 
     current: RunData
     runs: list[RunData]
+    # pooled stats per (side, key): every rule reads them, and pooling re-parses the histograms
+    _pooled: dict[tuple[str, str], EndpointStats] = field(default_factory=dict)
 
     def keys(self) -> set[str]:
         now = {k for k, s in self.current.endpoints.items() if s["requests"]}
@@ -159,14 +161,15 @@ class Sides:
         return now & before
 
     def current_stats(self, key: str) -> EndpointStats:
-        if key == GLOBAL:
-            return _total(self.current)
-        return pooled([self.current], key)
+        if ("current", key) not in self._pooled:
+            self._pooled["current", key] = _total(self.current) if key == GLOBAL else pooled([self.current], key)
+        return self._pooled["current", key]
 
     def baseline_stats(self, key: str) -> EndpointStats:
-        if key == GLOBAL:
-            return _sum_stats([_total(run) for run in self.runs])
-        return pooled(self.runs, key)
+        if ("baseline", key) not in self._pooled:
+            stats = _sum_stats([_total(run) for run in self.runs]) if key == GLOBAL else pooled(self.runs, key)
+            self._pooled["baseline", key] = stats
+        return self._pooled["baseline", key]
 
     def windows(self, key: str) -> tuple[list[float], dict[str, list[Any]]]:
         if key == GLOBAL:
