@@ -21,8 +21,11 @@ def test_quick_benchmarks_run_every_part_and_write_their_figures(tmp_path):
     figures = {part: record["figures"] for part, record in records.items()}
 
     for setup in figures["overhead"].values():
-        assert setup["perfgate_exit_codes"] == [0]  # the gated arm really ran its profile and passed
+        # a verdict (seconds of load may be too few to judge p99: 5), never a crash (1) or bad profile (2)
+        assert setup["perfgate_exit_codes"][0] in (0, 5)
         assert all(rps > 0 for arm in setup["rps"].values() for rps in arm)
+    gated = json.loads((tmp_path / "work/overhead/FastHttpUser/perfgate-0/reports/result.json").read_text())
+    assert len(gated["checks"]) >= 15  # the gated arm judged the whole overhead profile
 
     accuracy = figures["accuracy"]
     assert accuracy["errors"]["endpoints"], "no endpoint got enough requests to compare percentiles"
