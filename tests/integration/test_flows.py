@@ -69,15 +69,17 @@ def test_each_flow_hits_every_endpoint_without_failures(flow, demo_api, tmp_path
     assert not failures
 
 
-def test_injected_latency_raises_projects_p95_by_the_injected_amount(demo_api, start_demo, tmp_path):
+def test_injected_latency_raises_projects_latency_by_the_injected_amount(demo_api, start_demo, tmp_path):
     plain = run_flow("devops_user", demo_api.url, tmp_path / "plain")["GET /api/v1/projects"]
     slowed_demo = start_demo("latency:GET /api/v1/projects:200")
     slowed = run_flow("devops_user", slowed_demo.url, tmp_path / "slow")
     projects = slowed["GET /api/v1/projects"]
     assert projects.min_response_time >= 200  # every request was slowed
-    # p95(200 ms + t) = 200 ms + p95(t) for the same service times t; the two runs' p95(t) differ by
-    # a few ms of noise on a shared 2-core machine, hence the 10 ms allowance
-    assert projects.percentile(0.95) >= plain.percentile(0.95) + 200 - 10
+    # q(200 ms + t) = 200 ms + q(t) for the same service times t. With ~100 requests a run's p95(t)
+    # is its 5th slowest request and ranged 10-28 ms between runs here, so the exact shift is checked
+    # on the median (stable to a few ms) and the p95 only against the plain run's median
+    assert projects.percentile(0.5) >= plain.percentile(0.5) + 200 - 10
+    assert projects.percentile(0.95) >= plain.percentile(0.5) + 200
     # only the matching route is slowed: the project-builds route stays well below the injection
     assert slowed["GET /api/v1/projects/:id/builds"].percentile(0.5) < 200
 
