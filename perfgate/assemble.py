@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfgate.baseline import Baseline
+from perfgate.capacity import CapacitySearch
 from perfgate.evaluate import evaluate, exit_code_of, verdict_of
 from perfgate.live import LiveMonitor
 from perfgate.model import CheckResult, EndpointStats, Result, Snapshot
@@ -31,12 +32,20 @@ class RunFacts:
 
 
 def assemble(
-    profile: Profile, monitor: LiveMonitor, final: Snapshot, facts: RunFacts, baseline: Baseline | None
+    profile: Profile,
+    monitor: LiveMonitor,
+    final: Snapshot,
+    facts: RunFacts,
+    baseline: Baseline | None,
+    capacity: CapacitySearch | None = None,
 ) -> Result:
+    """In capacity mode the capacity decides (each step was judged on the thresholds as it ended):
+    the whole run's stats mix every step, and the last one broke by design."""
     monitor.observe(final, facts.users_now)  # the last, partial interval
     measured = monitor.measured(final)
     findings = monitor.finish(final)
-    checks = evaluate(profile, measured, findings) + facts.run_checks
+    judged = capacity.checks() if capacity is not None else evaluate(profile, measured, findings)
+    checks = judged + facts.run_checks
     verdict = verdict_of(checks)
     warnings = list(facts.warnings)
     if monitor.measurement_start is None:
@@ -70,7 +79,11 @@ def assemble(
         aborted=findings.abort,
         total=summarise(measured.total, measured.duration_s, [w.total for w in windows]),
         load=facts.load,
+        capacity=capacity.to_dict() if capacity is not None else None,
     )
     if baseline is None:
+        return result
+    if capacity is not None:
+        result.warnings.append("capacity mode: the baseline was not compared (the run mixes every step's load)")
         return result
     return with_comparison(result, profile.regression, baseline, profile.settings.on_inconclusive)

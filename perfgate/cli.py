@@ -1,4 +1,4 @@
-"""The `perfgate` command: demo-api, validate, schema, compare, report, wait-for, baseline merge|promote."""
+"""The `perfgate` command: demo-api, validate, schema, compare, report, wait-for, history, baseline merge|promote."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from perfgate import __version__
+from perfgate.history import DEFAULT_HISTORY, default_history
 from perfgate.model import CONFIG_ERROR_EXIT_CODE
 from perfgate.report import writers
+from perfgate.trend import DEFAULT_WINDOW
 
 if TYPE_CHECKING:
     from perfgate.model import Result
@@ -36,7 +38,8 @@ def _validate(args: argparse.Namespace) -> int:
 def load_result(current: str, baseline_path: str | None, thresholds: str | None) -> Result:
     """A stored result.json, re-judged against `baseline_path` when one is given. Raises
     BaselineError or ProfileError for the caller to report."""
-    from perfgate.baseline import BaselineError, read_baseline, read_json
+    from perfgate.baseline import BaselineError, read_json
+    from perfgate.history import load_baseline
     from perfgate.model import RESULT_SCHEMA, Result
     from perfgate.profile import load_profile
     from perfgate.regression import with_comparison
@@ -47,7 +50,7 @@ def load_result(current: str, baseline_path: str | None, thresholds: str | None)
     result = Result.from_dict(data)
     if baseline_path is None:
         return result
-    baseline = read_baseline(baseline_path)
+    baseline = load_baseline(baseline_path, default_history(), result.profile)
     if thresholds is None and result.profile and Path(result.profile).is_file():
         thresholds = result.profile
     profile = load_profile(thresholds) if thresholds else None
@@ -150,6 +153,81 @@ def _wait_for(args: argparse.Namespace) -> int:
     return 1
 
 
+def _history(args: argparse.Namespace) -> int:
+    """Records result files (--record), else prints the trend of one profile on one branch; exit 4
+    when a series drifts beyond its tolerance, so a nightly job can gate on it."""
+    from perfgate.history import HistoryError
+
+    try:
+        if args.record:
+            return _record(args)
+        return _show_history(args)
+    except HistoryError as error:
+        print(f"perfgate: {error}", file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+
+
+def _record(args: argparse.Namespace) -> int:
+    import os
+
+    from perfgate.baseline import BaselineError, read_json
+    from perfgate.history import provenance, record
+
+    branch, commit = provenance(os.environ)
+    for path in args.record:
+        try:
+            data = read_json(path, "result")
+        except BaselineError as error:
+            print(f"perfgate: {error}", file=sys.stderr)
+            return CONFIG_ERROR_EXIT_CODE
+        run_id = record(args.db, data, args.branch or branch, args.commit or commit)
+        print(f"perfgate: recorded {path} as run #{run_id} in {args.db}")
+    return 0
+
+
+def _show_history(args: argparse.Namespace) -> int:
+    from perfgate.history import HistoryError, branches_and_profiles, trend_data
+    from perfgate.model import VERDICT_EXIT_CODES
+    from perfgate.profile import ProfileError, load_profile
+    from perfgate.report.files import write_atomic
+    from perfgate.report.trends import HistoryView, render_html, render_text
+    from perfgate.trend import judge_all, tolerances_for
+
+    recorded = branches_and_profiles(args.db)
+    profile = args.profile or _only({p for p, _, _ in recorded}, "profile", args.db)
+    branches = {b for p, b, _ in recorded if p == profile}
+    branch = args.branch or ("main" if "main" in branches else _only(branches, "branch", args.db))
+    chosen, series = trend_data(args.db, profile, branch, args.endpoint, args.last)
+    if not chosen:
+        raise HistoryError(f"{args.db}: no run of profile {profile!r} on branch {branch!r} (recorded: {recorded})")
+    try:
+        settings = load_profile(args.thresholds).regression if args.thresholds else None
+    except ProfileError as error:
+        print("\n".join(f"perfgate: {problem}" for problem in error.problems), file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    tolerances = tolerances_for(settings, list(series))
+    present = {
+        name: {metric: [v for v in values if v is not None] for metric, values in metrics.items()}
+        for name, metrics in series.items()
+    }
+    view = HistoryView(args.db, profile, branch, chosen, series, judge_all(present, tolerances))
+    print(render_text(view), end="")
+    if args.html:
+        write_atomic(Path(args.html), render_html(view))
+        print(f"perfgate: wrote {args.html}")
+    return VERDICT_EXIT_CODES["regression"] if view.drifting else 0
+
+
+def _only(values: set[str], what: str, db: str) -> str:
+    from perfgate.history import HistoryError
+
+    if len(values) == 1:
+        return next(iter(values))
+    if not values:
+        raise HistoryError(f"{db}: no runs recorded yet")
+    raise HistoryError(f"{db}: runs of several {what}s ({', '.join(sorted(values))}); choose one with --{what}")
+
+
 def _schema(_args: argparse.Namespace) -> int:
     from perfgate.profile import schema
 
@@ -173,7 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Recomputes the regression checks of CURRENT against BASELINE; its threshold and "
         "run-level checks stay as they were judged during the run.",
     )
-    compare.add_argument("baseline", metavar="BASELINE", help="a result.json or a merged baseline")
+    compare.add_argument(
+        "baseline",
+        metavar="BASELINE",
+        help="a result.json, a merged baseline, or history:BRANCH (the last 5 passing runs in $PERFGATE_HISTORY)",
+    )
     compare.add_argument("current", metavar="CURRENT", help="the result.json to judge")
     compare.add_argument(
         "--thresholds", metavar="FILE", help="the profile whose regression: block applies (default: the run's)"
@@ -203,6 +285,25 @@ def build_parser() -> argparse.ArgumentParser:
     wait.add_argument("url", metavar="URL")
     wait.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS", help="default 60; exit 1 after it")
     wait.set_defaults(run=_wait_for)
+    history = commands.add_parser(
+        "history",
+        help="record runs, print trends per endpoint (exit 4 when one drifts beyond its tolerance)",
+        description="Without --record: the last runs of one profile on one branch and the trend of each "
+        "endpoint's p50/p95/p99, error rate and rps; a gradual regression is flagged once its fitted "
+        "cumulative change passes the regression tolerance and the trend is significant.",
+    )
+    history.add_argument(
+        "--db", default=default_history(), metavar="PATH", help=f"the history database (default {DEFAULT_HISTORY})"
+    )
+    history.add_argument("--record", nargs="+", metavar="RESULT", help="record these result.json files, then exit")
+    history.add_argument("--commit", help="with --record: the commit (default: CI variables, else git)")
+    history.add_argument("--branch", help="the branch (default main, or the only one recorded; --record: CI/git)")
+    history.add_argument("--profile", help="the profile name, e.g. nightly (default: the only one recorded)")
+    history.add_argument("--endpoint", default="*", metavar="GLOB", help="only endpoints matching this glob")
+    history.add_argument("--last", type=int, default=DEFAULT_WINDOW, metavar="N", help="runs to show and judge")
+    history.add_argument("--thresholds", metavar="FILE", help="the profile whose regression: tolerances apply")
+    history.add_argument("--html", metavar="PATH", help="also write the trend charts as a self-contained page")
+    history.set_defaults(run=_history)
     baseline = commands.add_parser("baseline", help="make baselines: merge runs, promote a passing run")
     actions = baseline.add_subparsers(dest="action", required=True)
     merge = actions.add_parser(

@@ -129,7 +129,7 @@ class CheckResult:
     rule: str = ""  # the profile key path that produced the check
     source: str = ""  # file:line of that key
     baseline: float | None = None
-    kind: str = "threshold"  # threshold | regression | run
+    kind: str = "threshold"  # threshold | regression | run | capacity
     # regression checks only: relative changes (0.25 = +25%); percentage points as fractions for error_rate
     change: float | None = None
     adjusted_change: float | None = None  # after removing the slowdown shared by every endpoint
@@ -168,6 +168,7 @@ class Result:
     total: dict[str, Any] = field(default_factory=dict)
     load: dict[str, Any] = field(default_factory=dict)
     comparison: dict[str, Any] | None = None  # what the baseline comparison used and found
+    capacity: dict[str, Any] | None = None  # load.mode capacity: capacity.CapacitySearch.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         """Shares the endpoint, time-line and comparison dicts with this Result (read them, do not

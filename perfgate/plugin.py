@@ -29,13 +29,17 @@ from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterR
 
 from perfgate import __version__
 from perfgate.assemble import RunFacts, assemble
-from perfgate.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError, promotion_refusal, read_baseline
+from perfgate.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError, promotion_refusal
 from perfgate.buckets import bucket_ms
+from perfgate.capacity import CapacitySearch
+from perfgate.history import DEFAULT_HISTORY, HistoryError, default_history, load_baseline, provenance, record
 from perfgate.live import LiveMonitor, empty_snapshot
 from perfgate.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, CheckResult, EndpointStats, Result, Snapshot
 from perfgate.profile import LoadDefaults, Profile, ProfileError, load_profile
 from perfgate.report import console, github, result_json, writers
 from perfgate.report.files import write_atomic
+from perfgate.shape import ProfileShape
+from perfgate.stages import total_s
 
 logger = logging.getLogger("perfgate")
 locust.stats.bucket_response_time = bucket_ms
@@ -77,6 +81,8 @@ class GateRun:
     printed: bool = False
     baseline: Baseline | None = None
     baseline_note: str | None = None  # why an optional baseline is not used
+    shape: ProfileShape | None = None  # the profile's load.stages, when it has them
+    capacity: CapacitySearch | None = None  # load.mode capacity
 
 
 run = GateRun()
@@ -114,6 +120,16 @@ def _add_options(parser: Any, **_: Any) -> None:
         help="perfgate: write this run's result.json to this path too, if the run passed",
     )
     parser.add_argument(
+        "--history",
+        nargs="?",
+        const=DEFAULT_HISTORY,
+        default=None,
+        env_var="LOCUST_HISTORY",
+        include_in_web_ui=False,
+        help=f"perfgate: record this run in a SQLite history (default {DEFAULT_HISTORY}); "
+        "--baseline history:BRANCH reads it",
+    )
+    parser.add_argument(
         "--report-dir",
         default=DEFAULTS["report_dir"],
         env_var="LOCUST_REPORT_DIR",
@@ -136,13 +152,15 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
         _refuse(runner, error.problems, "invalid profile")
     if options.baseline:
         try:
-            run.baseline = read_baseline(options.baseline)
+            run.baseline = load_baseline(options.baseline, options.history or default_history(), run.profile.path)
         except BaselineError as error:
             if not options.baseline_optional:
                 _refuse(runner, [f"{error}; {FIRST_BASELINE_HINT}"], "unusable baseline")
             run.baseline_note = f"no baseline compared ({error}); --baseline-optional: gated on thresholds only"
             logger.warning("perfgate: %s", run.baseline_note)
     apply_load_defaults(options, run.profile.load)
+    if run.profile.load.steps:
+        _install_shape(environment, runner, run.profile, options.thresholds)
     logger.info("perfgate: gating on %s (%d rules)", options.thresholds, len(run.profile.rules))
     if isinstance(runner, MasterRunner) and options.headless and options.expect_workers:
         atexit.register(_gave_up_on_workers, environment)
@@ -167,6 +185,23 @@ def _gave_up_on_workers(environment: Any) -> None:
         _on_quit()
         sys.stdout.flush()
         os._exit(run.result.exit_code)  # atexit cannot change the exit status any other way
+
+
+def _install_shape(environment: Any, runner: Any, profile: Profile, thresholds: str) -> None:
+    """The profile's load.stages drive the run (a locustfile that has its own shape class is refused:
+    two shapes cannot both decide the user count)."""
+    if environment.shape_class is not None:
+        own = type(environment.shape_class).__name__
+        problem = f"{thresholds}: load.stages and the locustfile's {own} both shape the load; remove one"
+        _refuse(runner, [problem], "two load shapes")
+    steps = list(profile.load.steps)
+    run.capacity = CapacitySearch(profile, steps) if profile.load.mode == "capacity" else None
+    run.shape = ProfileShape(steps, run.capacity, lambda at_s: snapshot_of(environment.runner.stats, at_s))
+    run.shape.runner = runner
+    environment.shape_class = run.shape
+    logger.info(
+        "perfgate: load from %s: %d steps over %.0fs (%s)", thresholds, len(steps), total_s(steps), profile.load.mode
+    )
 
 
 def _refuse(runner: Any, problems: list[str], what: str) -> None:
@@ -313,6 +348,17 @@ def _on_quitting(environment: Any, **_: Any) -> None:
         logger.error("perfgate: cannot publish to GitHub's step summary or outputs: %s", error)
     if environment.parsed_options.save_baseline:
         save_baseline(run.result, Path(environment.parsed_options.save_baseline))
+    if environment.parsed_options.history:
+        record_history(run.result, environment.parsed_options.history)
+
+
+def record_history(result: Result, path: str) -> None:
+    branch, commit = provenance(os.environ)
+    try:
+        run_id = record(path, result.to_dict(), branch, commit)
+        logger.info("perfgate: recorded as run #%d of %s (branch %s)", run_id, path, branch)
+    except (HistoryError, OSError) as error:
+        logger.error("perfgate: cannot record the run in the history: %s (the exit code stands)", error)
 
 
 def save_baseline(result: Result, path: Path) -> None:
@@ -388,13 +434,17 @@ def _run_checks(environment: Any, interrupted: bool, duration_s: float) -> list[
                 f"--expect-workers-max-wait {wait:g}s: the test never started"
             )
         checks.append(_inconclusive("workers", f">= {expected}", float(run.workers_peak), message))
-    planned = options.run_time
+    planned = options.run_time or (round(total_s(list(run.shape.steps))) if run.shape else None)
     if interrupted:
         message = f"the run was interrupted (SIGINT/SIGTERM) after {duration_s:.1f}s"
         message += f" of the planned {planned}s" if planned else ""
         checks.append(_inconclusive("interrupted", "no", duration_s, message))
     elif (
-        planned and run.started and duration_s < planned - 2 and (run.monitor is None or not run.monitor.findings.abort)
+        planned
+        and run.started
+        and duration_s < planned - 2
+        and (run.monitor is None or not run.monitor.findings.abort)
+        and not (run.capacity and run.capacity.broke)
     ):
         message = f"the run stopped after {duration_s:.1f}s of the planned {planned}s (did the last worker quit?)"
         checks.append(_inconclusive("run_time", f">= {planned}s", duration_s, message))
@@ -404,20 +454,31 @@ def _run_checks(environment: Any, interrupted: bool, duration_s: float) -> list[
 def build_result(environment: Any, profile: Profile, interrupted: bool = False) -> Result:
     monitor = run.monitor or LiveMonitor(profile)
     duration = max(0.0, (run.stopped or time.monotonic()) - (run.started or time.monotonic()))
-    options = environment.parsed_options
     facts = RunFacts(
         started_at=datetime.fromtimestamp(run.started_at or time.time(), UTC).isoformat(),
         duration_s=duration,
         host=environment.host or "",
         versions={"perfgate": __version__, "locust": locust.__version__, "python": platform.python_version()},
-        load={
-            "users": options.num_users,
-            "spawn_rate": options.spawn_rate,
-            "run_time_s": options.run_time,
-            "workers": run.workers_peak if isinstance(environment.runner, MasterRunner) else 0,
-        },
+        load=_load_facts(environment, profile),
         users_now=environment.runner.user_count,
         run_checks=_run_checks(environment, interrupted, duration),
         warnings=[run.baseline_note] if run.baseline_note else [],
     )
-    return assemble(profile, monitor, snapshot_of(environment.runner.stats, duration), facts, run.baseline)
+    final = snapshot_of(environment.runner.stats, duration)
+    return assemble(profile, monitor, final, facts, run.baseline, run.capacity)
+
+
+def _load_facts(environment: Any, profile: Profile) -> dict[str, Any]:
+    options = environment.parsed_options
+    workers = run.workers_peak if isinstance(environment.runner, MasterRunner) else 0
+    if run.shape is None:
+        facts = {"users": options.num_users, "spawn_rate": options.spawn_rate, "run_time_s": options.run_time}
+        return facts | {"workers": workers}
+    reached = run.shape.reached
+    return {
+        "mode": profile.load.mode,
+        "users": max((step.users for step in reached), default=0),  # the peak of the stages
+        "run_time_s": round(total_s(list(run.shape.steps))),
+        "stages": [{"label": s.label, "users": s.users, "start_s": s.start_s, "end_s": s.end_s} for s in reached],
+        "workers": workers,
+    }

@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 from perfgate.limits import METRIC_NAMES, Limit, expected_form, parse_k6, parse_limit
+from perfgate.stages import Step, plan, stage_of, stage_problem
 from perfgate.tolerances import Tolerance, parse_share, parse_tolerance
 from perfgate.units import glob_regex, parse_duration_s
 
@@ -110,6 +111,17 @@ class LoadDefaults:
     users: int | None = None
     spawn_rate: float | None = None
     run_time_s: int | None = None
+    mode: str = "fixed"  # fixed | stages | capacity
+    steps: tuple[Step, ...] = ()  # the planned load.stages (perfgate/stages.py)
+
+
+@dataclass(frozen=True)
+class CapacitySettings:
+    """The `capacity:` block: the capacity a run must show, and how long each step settles."""
+
+    min_users: int | None = None
+    min_rps: float | None = None
+    settle_s: float | None = None  # None: each step's spawn time + 2 s
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,7 @@ class Profile:
     rules: list[Rule] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
     regression: RegressionSettings | None = None
+    capacity: CapacitySettings = field(default_factory=CapacitySettings)
 
 
 @cache
@@ -452,5 +465,36 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
         )
     if problems:
         raise ProfileError(problems)
-    load_defaults = LoadDefaults(load.get("users"), load.get("spawn_rate"), run_time)
-    return Profile(file, load_defaults, rules, settings, regression)
+    steps, mode = _load_plan(load, locations, file, problems)
+    if problems:
+        raise ProfileError(problems)
+    load_defaults = LoadDefaults(load.get("users"), load.get("spawn_rate"), run_time, mode, steps)
+    capacity = data.get("capacity", {})
+    settle = capacity.get("settle")
+    capacity_settings = CapacitySettings(
+        capacity.get("min_users"), capacity.get("min_rps"), parse_duration_s(settle) if settle is not None else None
+    )
+    return Profile(file, load_defaults, rules, settings, regression, capacity_settings)
+
+
+def _load_plan(
+    load: dict[str, Any], locations: dict[KeyPath, Location], file: str, problems: list[str]
+) -> tuple[tuple[Step, ...], str]:
+    """The steps of load.stages and the load mode; problems are appended, located."""
+    stages = []
+    for index, data in enumerate(load.get("stages", [])):
+        stage = stage_of(data)
+        problem = stage_problem(stage)
+        if problem:
+            key = problem.split(":", 1)[0]
+            path: KeyPath = ("load", "stages", index, key)
+            problems.append(f"{_locate(locations, path, file)} {show_path(path)}:{problem.split(':', 1)[1]}")
+        stages.append(stage)
+    mode = load.get("mode", "stages" if stages else "fixed")
+    if mode != "fixed" and not stages:
+        path = ("load", "mode")
+        problems.append(f"{_locate(locations, path, file)} load.mode: {mode} needs load.stages, found none")
+    if mode == "fixed" and stages:
+        path = ("load", "mode")
+        problems.append(f"{_locate(locations, path, file)} load.mode: fixed ignores load.stages; remove one of them")
+    return (tuple(plan(stages)) if not problems else ()), mode

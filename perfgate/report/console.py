@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from perfgate.limits import format_value, metric_kind
 from perfgate.model import CheckResult, Result
 
@@ -45,7 +47,7 @@ def status_line(result: Result) -> str:
     return f"perfgate: INCONCLUSIVE ({unresolved} of {total} checks had no data or could not be decided)"
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def aligned(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
@@ -87,7 +89,7 @@ def regression_table(checks: list[CheckResult]) -> list[str]:
                 check.limit,
             )
         )
-    return _table(rows)
+    return aligned(rows)
 
 
 def _comparison_notes(result: Result) -> list[str]:
@@ -109,7 +111,9 @@ def render(result: Result) -> str:
         rows.append(
             (STATUS_LABELS.get(check.status, check.status), check.endpoint, check.metric, check.limit, _actual(check))
         )
-    lines = _table(rows)
+    lines = aligned(rows)
+    if result.capacity is not None:
+        lines += ["", *capacity_table(result.capacity)]
     if compared:
         lines += ["", *regression_table(compared), *_comparison_notes(result)]
     details = [f"  {c.endpoint}: {c.message}{_where(c)}" for c in result.checks if c.status != "pass"]
@@ -119,6 +123,21 @@ def render(result: Result) -> str:
         notes.append(f"aborted at {result.aborted.at_s:.1f}s by {result.aborted.endpoint} {result.aborted.metric}")
     body = ["", *lines, *(["", *details] if details else []), *warnings, *notes]
     return "\n".join([*body, "", status_line(result), ""])
+
+
+def capacity_table(capacity: dict[str, Any]) -> list[str]:
+    """Each judged step of a capacity search, and the capacity it found."""
+    rows = [("STEP", "USERS", "RPS", "ERRORS", "SLOWEST P95", "STATUS")]
+    for step in capacity["steps"]:
+        slowest = max(step["percentiles"].items(), key=lambda item: item[1]["p95"], default=None)
+        p95 = f"{format_value('latency', slowest[1]['p95'])} {slowest[0]}" if slowest else "-"
+        rps = format_value("rps", step["rps"])
+        errors = format_value("error_rate", step["error_rate"])
+        rows.append((f"{step['step']} {step['label']}", str(step["users"]), rps, errors, p95, step["status"]))
+    held = f"capacity: {capacity['users']} users, {format_value('rps', capacity['rps'])}"
+    held += f" (step {capacity['held_step']})" if capacity["held_step"] else " (no step held)"
+    broke = capacity["first_failure"]
+    return [*aligned(rows), held + (f"; first failure: {broke}" if broke else "; no step broke")]
 
 
 def _where(check: CheckResult) -> str:

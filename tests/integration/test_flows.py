@@ -75,11 +75,12 @@ def test_injected_latency_raises_projects_latency_by_the_injected_amount(demo_ap
     slowed = run_flow("devops_user", slowed_demo.url, tmp_path / "slow")
     projects = slowed["GET /api/v1/projects"]
     assert projects.min_response_time >= 200  # every request was slowed
-    # q(200 ms + t) = 200 ms + q(t) for the same service times t. With ~100 requests a run's p95(t)
-    # is its 5th slowest request and ranged 10-28 ms between runs here, so the exact shift is checked
-    # on the median (stable to a few ms) and the p95 only against the plain run's median
-    assert projects.percentile(0.5) >= plain.percentile(0.5) + 200 - 10
-    assert projects.percentile(0.95) >= plain.percentile(0.5) + 200
+    # q(200 ms + t) = 200 ms + q(t) for the same service times t; two separate ~100-request runs on a
+    # shared 2-core machine differ by tens of ms in any one quantile, so the shift is bounded by the
+    # plain run's extremes: at least 200 ms above its fastest request, at most 200 ms (plus scheduling
+    # slack) above its p99
+    assert projects.percentile(0.5) >= plain.min_response_time + 200
+    assert projects.percentile(0.5) <= plain.percentile(0.99) + 200 + 50
     # only the matching route is slowed: the project-builds route stays well below the injection
     assert slowed["GET /api/v1/projects/:id/builds"].percentile(0.5) < 200
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from perfgate.baseline import RunData
 from perfgate.buckets import bucket_ms
-from perfgate.model import EndpointStats, endpoint_summary
+from perfgate.model import RESULT_SCHEMA, VERDICT_EXIT_CODES, EndpointStats, Snapshot, endpoint_summary
 
 ENDPOINTS = {f"GET /api/v1/e{i}": 20.0 + 15 * i for i in range(6)}
 
@@ -54,3 +54,60 @@ def run(
         measured_s=duration_s,
         windows_s=[duration_s / windows] * windows if windows else [],
     )
+
+
+class Stream:
+    """Builds cumulative snapshots of one endpoint, one interval at a time."""
+
+    def __init__(self, key: str = "GET /a") -> None:
+        self.method, self.name = key.split(" ", 1)
+        self.entry = EndpointStats(self.method, self.name)
+        self.at_s = 0.0
+
+    def advance(self, seconds: float, times: list[int], failures: int = 0) -> Snapshot:
+        histogram = dict(self.entry.histogram)
+        for t in times:
+            histogram[t] = histogram.get(t, 0) + 1
+        self.entry = EndpointStats(
+            self.method,
+            self.name,
+            self.entry.requests + len(times),
+            self.entry.failures + failures,
+            histogram,
+            self.entry.total_response_time + sum(times),
+            min(histogram, default=None),
+            max(max(times, default=0), self.entry.max_response_time),
+        )
+        self.at_s += seconds
+        total = EndpointStats(
+            "", "Aggregated", **{k: v for k, v in vars(self.entry).items() if k not in ("method", "name")}
+        )
+        return Snapshot({self.entry.key: self.entry}, total, self.at_s, self.at_s)
+
+
+def result_document(data: RunData, verdict: str = "pass", profile: str = "thresholds/nightly.yaml") -> dict[str, Any]:
+    """A synthetic run as its result.json holds it (what history records and baselines read)."""
+    requests = sum(e["requests"] for e in data.endpoints.values())
+    failures = sum(e["failures"] for e in data.endpoints.values())
+    return {
+        "schema": RESULT_SCHEMA,
+        "verdict": verdict,
+        "exit_code": VERDICT_EXIT_CODES[verdict],
+        "started_at": "2026-11-01T02:00:00+00:00",
+        "duration_s": data.measured_s,
+        "host": "http://127.0.0.1:8080",
+        "profile": profile,
+        "versions": {},
+        "checks": [],
+        "endpoints": data.endpoints,
+        "total": {"requests": requests, "error_rate": failures / requests, "rps": requests / data.measured_s},
+        "measurement": {
+            "warmup": "0s",
+            "excluded_s": 0.0,
+            "excluded_requests": 0,
+            "measured_s": data.measured_s,
+            "measured_requests": requests,
+            "windows_s": data.windows_s,
+        },
+        "load": {"users": 50},
+    }

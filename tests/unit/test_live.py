@@ -4,37 +4,10 @@ from pathlib import Path
 
 from perfgate.evaluate import evaluate
 from perfgate.live import LiveMonitor
-from perfgate.model import EndpointStats, Snapshot
+from perfgate.model import Snapshot
 from perfgate.profile import load_profile
 
-
-class Stream:
-    """Builds cumulative snapshots of one endpoint, one interval at a time."""
-
-    def __init__(self, key: str = "GET /a") -> None:
-        self.method, self.name = key.split(" ", 1)
-        self.entry = EndpointStats(self.method, self.name)
-        self.at_s = 0.0
-
-    def advance(self, seconds: float, times: list[int], failures: int = 0) -> Snapshot:
-        histogram = dict(self.entry.histogram)
-        for t in times:
-            histogram[t] = histogram.get(t, 0) + 1
-        self.entry = EndpointStats(
-            self.method,
-            self.name,
-            self.entry.requests + len(times),
-            self.entry.failures + failures,
-            histogram,
-            self.entry.total_response_time + sum(times),
-            min(histogram, default=None),
-            max(max(times, default=0), self.entry.max_response_time),
-        )
-        self.at_s += seconds
-        total = EndpointStats(
-            "", "Aggregated", **{k: v for k, v in vars(self.entry).items() if k not in ("method", "name")}
-        )
-        return Snapshot({self.entry.key: self.entry}, total, self.at_s, self.at_s)
+from .synthetic import Stream
 
 
 def monitor(tmp_path: Path, text: str) -> LiveMonitor:
