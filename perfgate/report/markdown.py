@@ -4,6 +4,7 @@ comment, a CI log): the status line, the checks that did not pass, then every en
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from perfgate.limits import format_value, metric_kind
 from perfgate.model import CheckResult, Result, profile_name
@@ -79,6 +80,19 @@ def _endpoint_rows(result: Result) -> list[str]:
     return rows
 
 
+def capacity_rows(capacity: dict[str, Any]) -> list[str]:
+    held = f"**Capacity: {capacity['users']} users, {capacity['rps']:.1f} requests/s**"
+    broke = capacity["first_failure"]
+    rows = [held + (f"; first failure: {_cell(broke)}" if broke else "; no step broke"), ""]
+    rows += ["| Step | Users | rps | Errors | Status | First failure |", "|---|--:|--:|--:|---|---|"]
+    for step in capacity["steps"]:
+        failed = _cell(step["failed"][0]) if step["failed"] else ""
+        cells = [f"{step['step']} {step['label']}", str(step["users"]), f"{step['rps']:.1f}"]
+        cells += [f"{step['error_rate']:.2%}", step["status"], failed]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
 def headline(result: Result) -> str:
     load = result.load
     context = [f"profile `{profile_name(result.profile)}`", f"{result.duration_s:.0f} s"]
@@ -101,6 +115,8 @@ def render(result: Result) -> str:
         lines.append(f"Baseline `{comparison['baseline']}` ({comparison['baseline_runs']} runs).")
         lines += [f"Shift shared by every endpoint, {m}: {g:+.1%}." for m, g in comparison["global_shift"].items()]
         lines.append("")
+    if result.capacity is not None:
+        lines += [*capacity_rows(result.capacity), ""]
     lines += [*_endpoint_rows(result), ""]
     lines += ["<details><summary>All " + f"{len(result.checks)} checks</summary>", "", *CHECK_HEADER]
     lines += [*(_check_row(c) for c in result.checks), "", "</details>", ""]

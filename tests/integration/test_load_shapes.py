@@ -90,6 +90,9 @@ def test_a_stepped_stress_run_finds_a_capacity_that_drop_index_lowers_and_histor
     assert capacity["users"] >= 60 and capacity["rps"] > 0 and capacity["p95"], output[-4000:]
     assert re.search(rf"capacity: {capacity['users']} users, [\d.,]+/s \(step {capacity['held_step']}\)", output)
     assert plain["verdict"] == "pass" and [c["metric"] for c in plain["checks"] if c["kind"] == "capacity"] == ["users"]
+    summary = (tmp_path / "plain" / "reports" / "summary.md").read_text()
+    assert f"**Capacity: {capacity['users']} users" in summary and summary.count(" | held | ") >= 2
+    assert plain["load"]["users"] == plain["load"]["stages"][-1]["users"]  # the highest step the run entered
 
     code, output, slowed = stress(tmp_path / "drop-index", start_demo("drop-index").url, history)
     assert code in (0, 3), output[-4000:]
