@@ -86,4 +86,4 @@ def assemble(
     if capacity is not None:
         result.warnings.append("capacity mode: the baseline was not compared (the run mixes every step's load)")
         return result
-    return with_comparison(result, profile.regression, baseline, profile.settings.on_inconclusive)
+    return with_comparison(result, profile.regression, baseline, profile.settings.on_inconclusive, checked=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+from bisect import bisect_left
 from dataclasses import asdict, dataclass, field, fields, replace
+from itertools import accumulate
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -46,11 +48,12 @@ class EndpointStats:
         min and max are not: the interval keeps this snapshot's max only if it rose, else the
         largest bucket seen in the interval stands in for it.
         """
-        histogram = {
-            bucket: count - earlier.histogram.get(bucket, 0)
-            for bucket, count in self.histogram.items()
-            if count - earlier.histogram.get(bucket, 0) > 0
-        }
+        before = earlier.histogram
+        histogram = {}
+        for bucket, count in self.histogram.items():
+            left = count - before.get(bucket, 0)
+            if left > 0:
+                histogram[bucket] = left
         rose = self.max_response_time > earlier.max_response_time
         return EndpointStats(
             self.method,
@@ -76,19 +79,12 @@ class EndpointStats:
     def percentiles(self, quantiles: tuple[float, ...]) -> list[float]:
         """Locust's percentile over the histogram (the largest bucket with at most int(n * q)
         requests faster than it), so our numbers match its tables; one sort for all quantiles."""
-        counted = sum(self.histogram.values())
-        results = [0.0] * len(quantiles)
-        if not counted:
-            return results
-        pending = sorted(range(len(quantiles)), key=lambda i: quantiles[i], reverse=True)
-        processed = 0
-        for bucket in sorted(self.histogram, reverse=True):
-            processed += self.histogram[bucket]
-            while pending and counted - processed <= int(counted * quantiles[pending[0]]):
-                results[pending.pop(0)] = float(bucket)
-            if not pending:
-                break
-        return results
+        if not self.histogram:
+            return [0.0] * len(quantiles)
+        descending = sorted(self.histogram, reverse=True)
+        processed = list(accumulate(map(self.histogram.__getitem__, descending)))  # requests at or above each bucket
+        counted = processed[-1]
+        return [float(descending[bisect_left(processed, counted - int(counted * q))]) for q in quantiles]
 
 
 @dataclass
@@ -196,8 +192,9 @@ def _known(kind: type, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def histogram_of(data: dict[str, int]) -> dict[float, int]:
-    """A histogram as stored in result.json (JSON keys are strings: "147", "9.45")."""
-    return {_bucket(bucket): int(count) for bucket, count in data.items()}
+    """A histogram as stored in result.json (JSON keys are strings: "147", "9.45"); the readers
+    have checked that the counts are integers."""
+    return dict(zip(map(_bucket, data), data.values(), strict=True))
 
 
 @functools.cache  # a few thousand distinct keys, parsed ~10^6 times for a large run
@@ -234,7 +231,8 @@ def endpoint_summary(
 
 
 def _stored(histogram: dict[float, int]) -> dict[str, int]:
-    return {str(bucket): count for bucket, count in sorted(histogram.items())}
+    buckets = sorted(histogram)
+    return dict(zip(map(str, buckets), map(histogram.__getitem__, buckets), strict=True))
 
 
 def profile_name(path: str) -> str:

@@ -677,13 +677,19 @@ def compatibility_warnings(baseline: Baseline, current: RunData) -> list[str]:
 
 
 def with_comparison(
-    result: Result, settings: RegressionSettings | None, baseline: Baseline, on_inconclusive: str = "inconclusive"
+    result: Result,
+    settings: RegressionSettings | None,
+    baseline: Baseline,
+    on_inconclusive: str = "inconclusive",
+    checked: bool = False,
 ) -> Result:
     """The result with its regression checks (re)computed against `baseline`, and the verdict and
-    exit code that follow; threshold and run-level checks stay as they were judged live."""
+    exit code that follow; threshold and run-level checks stay as they were judged live. `checked`:
+    the result was made by this process (a stored one is checked like a baseline)."""
     kept = [check for check in result.checks if check.kind != "regression"]
     invalid = [check.message for check in kept if check.kind == "run" and check.status == "inconclusive"]
-    comparison = compare(settings or DEFAULT_SETTINGS, baseline, run_data(result.to_dict(), "this run"), invalid)
+    current = run_data(result.to_dict(), "this run", checked=checked)
+    comparison = compare(settings or DEFAULT_SETTINGS, baseline, current, invalid)
     if settings is None:
         comparison.warnings.insert(0, "the profile has no regression: block; compared with the built-in defaults")
     earlier = set((result.comparison or {}).get("warnings", []))
