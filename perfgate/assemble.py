@@ -29,6 +29,7 @@ class RunFacts:
     users_now: int = 0
     run_checks: list[CheckResult] = field(default_factory=list)  # exceptions, CPU, workers, interruption
     warnings: list[str] = field(default_factory=list)
+    errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # endpoint -> top messages and counts
 
 
 def assemble(
@@ -71,6 +72,7 @@ def assemble(
         checks=checks,
         endpoints={
             key: summarise(stats, measured.duration_s, [w.endpoints.get(key, EndpointStats("", "")) for w in windows])
+            | ({"errors": facts.errors[key]} if key in facts.errors else {})
             for key, stats in measured.endpoints.items()
         },
         timeline=monitor.timeline,

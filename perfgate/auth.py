@@ -59,8 +59,10 @@ def post_for_grant(client: Any, path: str, payload: dict[str, Any]) -> Grant:
     """POSTs credentials and returns the grant; a non-2xx answer is reported as a failure, never its body."""
     with client.request("POST", path, json=payload, name=path, catch_response=True) as response:
         if response.status_code // 100 != 2:
-            response.failure(f"POST {path} answered {response.status_code}")
-            raise LoginFailed(f"POST {path} answered {response.status_code}")
+            # no answer at all (status 0): the connection error is the message, not "answered 0"
+            why = f"got no answer: {response.error}" if not response.status_code else f"answered {response.status_code}"
+            response.failure(f"POST {path} {why}")
+            raise LoginFailed(f"POST {path} {why}")
         try:
             body = response.json()
         except ValueError:

@@ -25,7 +25,10 @@ import locust.stats
 import psutil
 from locust import events
 from locust import log as locust_log
+from locust.clients import HttpSession
+from locust.contrib.fasthttp import FastHttpUser
 from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
+from locust.stats import RequestStats, StatsError
 
 from perfgate import __version__
 from perfgate.assemble import RunFacts, assemble
@@ -35,7 +38,8 @@ from perfgate.capacity import CapacitySearch
 from perfgate.history import DEFAULT_HISTORY, HistoryError, default_history, load_baseline, provenance, record
 from perfgate.live import LiveMonitor, empty_snapshot
 from perfgate.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, CheckResult, EndpointStats, Result, Snapshot
-from perfgate.profile import LoadDefaults, Profile, ProfileError, load_profile
+from perfgate.profile import LoadDefaults, Profile, ProfileError, Settings, load_profile
+from perfgate.redact import redact, redact_name
 from perfgate.report import console, github, result_json, writers
 from perfgate.report.files import write_atomic
 from perfgate.shape import ProfileShape
@@ -43,6 +47,43 @@ from perfgate.stages import total_s
 
 logger = logging.getLogger("perfgate")
 locust.stats.bucket_response_time = bucket_ms
+_log_request, _log_error = RequestStats.log_request, RequestStats.log_error
+
+
+def _log_redacted_request(self: RequestStats, method: str, name: str, response_time: int, length: int) -> None:
+    _log_request(self, method, redact_name(name), response_time, length)
+
+
+def _log_redacted_error(self: RequestStats, method: str, name: str, error: Exception | str | None) -> None:
+    _log_error(self, method, redact_name(name), redact(StatsError.parse_error(error)))
+
+
+# on every process (workers report what they logged): no secret reaches Locust's tables, CSV or web UI
+RequestStats.log_request = _log_redacted_request  # type: ignore[method-assign]
+RequestStats.log_error = _log_redacted_error  # type: ignore[method-assign]
+_http_request = HttpSession.request
+_request_timeout_s: list[float] = []  # settings.request_timeout once a profile applies (every process)
+
+
+def _request_with_timeout(self: HttpSession, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+    if _request_timeout_s and "timeout" not in kwargs:
+        kwargs["timeout"] = _request_timeout_s[0]
+    return _http_request(self, method, url, *args, **kwargs)
+
+
+HttpSession.request = _request_with_timeout  # type: ignore[method-assign]
+
+
+def apply_request_timeout(seconds: float) -> None:
+    """HttpUser's requests wait for ever by default and FastHttpUser's 60 s: a server that accepts
+    and never answers would leave the run with no data. A request's own timeout= still wins, and a
+    FastHttpUser class that sets its own timeouts keeps them."""
+    _request_timeout_s[:] = [seconds]
+    FastHttpUser.network_timeout = FastHttpUser.connection_timeout = seconds
+
+
+TOP_ERRORS = 3
+MAX_ERROR_CHARS = 300  # an HTML error page in an exception message must not flood the report
 DEFAULTS: dict[str, str | None] = {"thresholds": None, "report_dir": "reports"}
 
 
@@ -141,7 +182,10 @@ def _add_options(parser: Any, **_: Any) -> None:
 @events.init.add_listener
 def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     options = environment.parsed_options
-    if options is None or isinstance(runner, WorkerRunner):
+    if options is None:
+        return
+    if isinstance(runner, WorkerRunner):
+        _worker_request_timeout(options.thresholds)
         return
     if not options.thresholds:
         logger.warning("perfgate: no --thresholds profile given; this run is not gated")
@@ -159,6 +203,7 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
             run.baseline_note = f"no baseline compared ({error}); --baseline-optional: gated on thresholds only"
             logger.warning("perfgate: %s", run.baseline_note)
     apply_load_defaults(options, run.profile.load)
+    apply_request_timeout(run.profile.settings.request_timeout_s)
     if run.profile.load.steps:
         _install_shape(environment, runner, run.profile, options.thresholds)
     logger.info("perfgate: gating on %s (%d rules)", options.thresholds, len(run.profile.rules))
@@ -185,6 +230,17 @@ def _gave_up_on_workers(environment: Any) -> None:
         _on_quit()
         sys.stdout.flush()
         os._exit(run.result.exit_code)  # atexit cannot change the exit status any other way
+
+
+def _worker_request_timeout(thresholds: str | None) -> None:
+    """Workers do not judge, but their requests need the profile's timeout; an unreadable profile
+    is the master's to report (it refuses the run), so the default applies here."""
+    if not thresholds:
+        return
+    try:
+        apply_request_timeout(load_profile(thresholds).settings.request_timeout_s)
+    except ProfileError:
+        apply_request_timeout(Settings().request_timeout_s)
 
 
 def _install_shape(environment: Any, runner: Any, profile: Profile, thresholds: str) -> None:
@@ -457,15 +513,35 @@ def build_result(environment: Any, profile: Profile, interrupted: bool = False) 
     facts = RunFacts(
         started_at=datetime.fromtimestamp(run.started_at or time.time(), UTC).isoformat(),
         duration_s=duration,
-        host=environment.host or "",
+        host=redact(environment.host or ""),
         versions={"perfgate": __version__, "locust": locust.__version__, "python": platform.python_version()},
         load=_load_facts(environment, profile),
         users_now=environment.runner.user_count,
         run_checks=_run_checks(environment, interrupted, duration),
         warnings=[run.baseline_note] if run.baseline_note else [],
+        errors=top_errors(environment.runner.stats.errors.values()),
     )
     final = snapshot_of(environment.runner.stats, duration)
     return assemble(profile, monitor, final, facts, run.baseline, run.capacity)
+
+
+def top_errors(errors: Any, count: int = TOP_ERRORS) -> dict[str, list[dict[str, Any]]]:
+    """The most frequent error messages of each endpoint (Locust's StatsError entries; names and
+    messages were redacted as they were logged)."""
+    by_endpoint: dict[str, list[dict[str, Any]]] = {}
+    for error in errors:
+        key = f"{error.method} {error.name}" if error.method else error.name
+        message = StatsError.parse_error(error.error)
+        by_endpoint.setdefault(key, []).append({"message": shortened(message), "count": error.occurrences})
+    return {key: sorted(found, key=lambda e: -e["count"])[:count] for key, found in by_endpoint.items()}
+
+
+def shortened(message: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """Head and tail of a long message: requests nests the cause ("Connection refused") at the end."""
+    if len(message) <= limit:
+        return message
+    head = limit * 2 // 5
+    return f"{message[:head]} ... {message[-(limit - head - 5) :]}"
 
 
 def _load_facts(environment: Any, profile: Profile) -> dict[str, Any]:

@@ -132,6 +132,8 @@ class Settings:
     min_requests: int | None = None  # None: derived per check, see evaluate.min_requests_for
     max_generator_cpu: float = 90.0
     on_inconclusive: str = "inconclusive"
+    request_timeout_s: float = 30.0  # HttpUser would wait for ever on a server that never answers
+    on_interrupt: str = "inconclusive"  # judge: an interrupted run with enough data gets a normal verdict
 
 
 @dataclass
@@ -388,6 +390,8 @@ def _settings(data: dict[str, Any]) -> Settings:
         min_requests=settings.get("min_requests"),
         max_generator_cpu=float(settings.get("max_generator_cpu", 90)),
         on_inconclusive=settings.get("on_inconclusive", "inconclusive"),
+        request_timeout_s=parse_duration_s(settings.get("request_timeout", "30s")),
+        on_interrupt=settings.get("on_interrupt", "inconclusive"),
     )
 
 
@@ -458,6 +462,9 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     if problems:
         raise ProfileError(problems)
     settings = _settings(data)
+    if settings.request_timeout_s <= 0:
+        where = _locate(locations, ("settings", "request_timeout"), file)
+        problems.append(f"{where} settings.request_timeout: expected more than 0s, found 0s")
     if settings.evaluate_every_s < 0.5:
         where = _locate(locations, ("settings", "evaluate_every"), file)
         problems.append(

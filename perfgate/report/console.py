@@ -118,11 +118,22 @@ def render(result: Result) -> str:
         lines += ["", *regression_table(compared), *_comparison_notes(result)]
     details = [f"  {c.endpoint}: {c.message}{_where(c)}" for c in result.checks if c.status != "pass"]
     warnings = [f"warning: {warning}" for warning in result.warnings]
+    errors = error_lines(result)
     notes = [_measurement(result)] if result.measurement else []
     if result.aborted is not None:
         notes.append(f"aborted at {result.aborted.at_s:.1f}s by {result.aborted.endpoint} {result.aborted.metric}")
-    body = ["", *lines, *(["", *details] if details else []), *warnings, *notes]
+    body = ["", *lines, *(["", *details] if details else []), *errors, *warnings, *notes]
     return "\n".join([*body, "", status_line(result), ""])
+
+
+def error_lines(result: Result) -> list[str]:
+    """The most frequent errors of each endpoint that had any: what a failing error rate was made of."""
+    lines = [
+        f"  {key}: {error['count']} x {error['message']}"
+        for key, stats in sorted(result.endpoints.items())
+        for error in stats.get("errors", [])
+    ]
+    return ["top errors:", *lines] if lines else []
 
 
 def capacity_table(capacity: dict[str, Any]) -> list[str]:

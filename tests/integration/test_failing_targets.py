@@ -1,0 +1,103 @@
+"""Targets that fail in every way a network can: the run ends in bounded time, every error is
+counted and named in the verdict (top messages per endpoint), and the exit code is the gate's."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.test_gate import write_profile
+from tests.processes import LOCUSTFILES, REPO, free_port, run_locust
+
+PROFILE = """version: 1
+load: {users: 6, spawn_rate: 6, run_time: 6s}
+settings: {request_timeout: 1s}
+global: {error_rate: "< 1%"}
+"""
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections and never answers a byte (a hung backend behind a load balancer)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+def gate_against(tmp_path, host: str):
+    profile = write_profile(tmp_path, PROFILE)
+    began = time.monotonic()
+    finished = run_locust(
+        LOCUSTFILES / "ci.py",
+        *("-H", host, "--thresholds", str(profile), "--report-dir", str(tmp_path / "reports")),
+        cwd=REPO,
+        timeout_s=90,
+    )
+    took = time.monotonic() - began
+    result = json.loads((tmp_path / "reports" / "result.json").read_text())
+    return finished, result, took
+
+
+def errors_of(result: dict) -> list[str]:
+    return [e["message"] for stats in result["endpoints"].values() for e in stats.get("errors", [])]
+
+
+@pytest.mark.parametrize(
+    ("target", "named"),
+    [
+        ("refused", "Connection refused"),
+        ("unresolvable", "perfgate-test.invalid"),
+        ("tls", "SSL"),
+        ("silent", "timed out"),
+    ],
+)
+def test_an_unreachable_or_silent_target_fails_the_error_rate_with_the_errors_named(
+    tmp_path, demo_api, silent_server, target, named
+):
+    host = {
+        "refused": f"http://127.0.0.1:{free_port()}",
+        "unresolvable": "http://perfgate-test.invalid:8080",
+        "tls": demo_api.url.replace("http://", "https://"),  # TLS spoken to a plain-HTTP server
+        "silent": silent_server,
+    }[target]
+    finished, result, took = gate_against(tmp_path, host)
+    assert finished.returncode == 3, finished.output[-3000:]
+    assert took < 40  # 6 s of load, 1 s timeouts: bounded whatever the target does
+    error_rate = next(c for c in result["checks"] if c["metric"] == "error_rate")
+    assert error_rate["status"] == "fail" and error_rate["actual"] == 1.0
+    messages = errors_of(result)
+    assert messages and all(named in message for message in messages), messages
+    assert "top errors:" in finished.stdout and named in finished.stdout.split("top errors:")[1]
+
+
+def test_a_target_answering_500_to_everything_fails_naming_the_status(tmp_path, start_demo):
+    finished, result, _ = gate_against(tmp_path, start_demo("errors:*:100").url)
+    assert finished.returncode == 3, finished.output[-3000:]
+    messages = errors_of(result)
+    assert messages and all("500" in message for message in messages), messages
+    login = result["endpoints"]["POST /api/v1/auth/login"]
+    assert login["errors"][0]["count"] == login["failures"]  # every failure is accounted for
