@@ -11,11 +11,15 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from perfgate import __version__
 from perfgate.model import RESULT_SCHEMA, EndpointStats, endpoint_summary, histogram_of
+from perfgate.profile import show_path
 
 BASELINE_SCHEMA = "perfgate.baseline/1"
 FIRST_BASELINE_HINT = (
@@ -74,13 +78,45 @@ def read_json(path: str | Path, what: str) -> dict[str, Any]:
         raise BaselineError(f"{path}: cannot read the {what} file: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); is it a perfgate result.json?") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: nested too deeply to be a perfgate result.json") from None
     if not isinstance(data, dict) or data.get("schema") not in (RESULT_SCHEMA, BASELINE_SCHEMA):
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise BaselineError(
             f"{path}: schema: expected {RESULT_SCHEMA!r} (a result.json) or {BASELINE_SCHEMA!r} "
             f"(from `perfgate baseline merge`), found {found!r}"
         )
+    problems = document_problems(data)
+    if problems:
+        raise BaselineError("; ".join(f"{path}: {problem}" for problem in problems))
     return data
+
+
+JSON_TYPES = {"array": "list", "object": "mapping", "string": "text", "integer": "whole number", "null": "null"}
+
+
+@functools.cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(resources.files("perfgate").joinpath("result.schema.json").read_text())
+    return jsonschema.Draft202012Validator(schema)
+
+
+def document_problems(data: dict[str, Any], most: int = 5) -> list[str]:
+    """What makes a result or baseline document unreadable, as `key.path: expected ..., found ...`
+    (the first `most`, by key path); the histograms' buckets are checked by _check_endpoints."""
+    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = []
+    for error in errors[:most]:
+        where = show_path(tuple(error.absolute_path))
+        if error.validator == "required":
+            problems.append(f"{where}: missing key {error.message.split(chr(39))[1]!r}")
+            continue
+        expected = error.schema.get("x-expected") if isinstance(error.schema, dict) else None
+        if expected is None and error.validator == "type":
+            kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+            expected = " or ".join(f"a {JSON_TYPES.get(kind, kind)}" for kind in kinds)
+        problems.append(f"{where}: expected {expected or error.message}, found {json.dumps(error.instance)[:80]}")
+    return problems
 
 
 def _check_endpoints(endpoints: Any, where: str) -> None:
@@ -99,6 +135,9 @@ def _check_endpoints(endpoints: Any, where: str) -> None:
         )
         if not valid:
             raise BaselineError(f"{place}.histogram: expected a mapping of bucket (ms) to count, found {histogram!r}")
+        for index, window in enumerate((stats.get("windows") or {}).get("histograms", [])):
+            if not all(_is_bucket(b) and isinstance(c, int) and c >= 0 for b, c in window.items()):
+                raise BaselineError(f"{place}.windows.histograms[{index}]: expected a mapping of bucket (ms) to count")
 
 
 def run_data(data: dict[str, Any], source: str, where: str = "", checked: bool = False) -> RunData:

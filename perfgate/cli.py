@@ -35,6 +35,9 @@ def _validate(args: argparse.Namespace) -> int:
     return CONFIG_ERROR_EXIT_CODE if failed else 0
 
 
+RUN_KEYS = ("verdict", "exit_code", "started_at", "duration_s", "host", "profile", "versions", "endpoints")
+
+
 def load_result(current: str, baseline_path: str | None, thresholds: str | None) -> Result:
     """A stored result.json, re-judged against `baseline_path` when one is given. Raises
     BaselineError or ProfileError for the caller to report."""
@@ -47,6 +50,9 @@ def load_result(current: str, baseline_path: str | None, thresholds: str | None)
     data = read_json(current, "result")
     if data["schema"] != RESULT_SCHEMA:
         raise BaselineError(f"{current}: expected the result.json of a run, found a merged baseline")
+    missing = [key for key in RUN_KEYS if key not in data]
+    if missing:
+        raise BaselineError(f"{current}: missing {', '.join(map(repr, missing))}: is it the result.json of a run?")
     result = Result.from_dict(data)
     if baseline_path is None:
         return result

@@ -24,6 +24,7 @@ KeyPath = tuple[str | int, ...]
 _ENV_VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _METHOD = re.compile(r"^[A-Z]+$")
 RULE_KEYS = f"{METRIC_NAMES}, or the options for, window, abort"
+MAX_PROFILE_ENTRIES = 20_000
 
 
 class ProfileError(Exception):
@@ -191,6 +192,10 @@ def _locations(node: yaml.Node, file: str, path: KeyPath, out: dict[KeyPath, Loc
     """Records where each key path is written; returns duplicate-key problems (YAML keeps the last)."""
     children: list[tuple[KeyPath, yaml.Node, yaml.Node]] = []
     problems: list[str] = []
+    if len(out) > MAX_PROFILE_ENTRIES:  # aliases of aliases ("billion laughs") expand exponentially
+        raise ProfileError(
+            [f"{file}: more than {MAX_PROFILE_ENTRIES:,} keys and list items (YAML aliases expanded); not a profile"]
+        )
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -219,19 +224,27 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Location]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control, BOM inside...)
+        line = text.count("\n", 0, exc.position) + 1
+        raise ProfileError([f"{file}:{line}: invalid YAML: character #x{exc.character:04x} is not allowed"]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         raise ProfileError([f"{file}{line}: invalid YAML: {exc.problem or exc.context}"]) from None
     except yaml.YAMLError as exc:
         raise ProfileError([f"{file}: invalid YAML: {exc}"]) from None
+    except RecursionError:
+        raise ProfileError([f"{file}: invalid YAML: nested too deeply"]) from None
     if node is None:
         raise ProfileError([f"{file}: the profile is empty; expected a mapping with at least version: 1"])
     if not isinstance(data, dict):
         kind = type(data).__name__
         raise ProfileError([f"{file}:1: expected a mapping with version, load, endpoints..., found a {kind}"])
     locations: dict[KeyPath, Location] = {(): Location(file, node.start_mark.line + 1)}
-    problems = _locations(node, file, (), locations)
+    try:
+        problems = _locations(node, file, (), locations)
+    except RecursionError:
+        raise ProfileError([f"{file}: nested too deeply to be a profile"]) from None
     if problems:
         raise ProfileError(problems)
     return data, locations
