@@ -12,6 +12,7 @@ import atexit
 import logging
 import os
 import platform
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -122,6 +123,7 @@ class GateRun:
     printed: bool = False
     baseline: Baseline | None = None
     baseline_note: str | None = None  # why an optional baseline is not used
+    terminated: bool = False  # SIGTERM seen (a master stops its runner before quitting, so its state cannot tell)
     shape: ProfileShape | None = None  # the profile's load.stages, when it has them
     capacity: CapacitySearch | None = None  # load.mode capacity
 
@@ -301,7 +303,12 @@ def _on_test_start(environment: Any, **_: Any) -> None:
         run.monitor.start_measurement(empty_snapshot())
     run.cpu = psutil.Process()
     run.cpu.cpu_percent(None)  # the first reading is always 0: prime it
+    gevent.signal_handler(signal.SIGTERM, _note_sigterm)  # beside Locust's own handler, which still runs
     run.loop = gevent.spawn(_live_loop, environment)
+
+
+def _note_sigterm() -> None:
+    run.terminated = True
 
 
 def _end_warmup(environment: Any) -> None:
@@ -371,16 +378,26 @@ def _on_test_stopping(environment: Any, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner) or run.stopped is not None or run.started is None:
         return
     run.stopped = time.monotonic()
+    signal.signal(signal.SIGINT, _exit_now)
     _track_workers(environment)
     if run.loop is not None and run.loop is not gevent.getcurrent():
         run.loop.kill(block=False)
+
+
+def _exit_now(*_: Any) -> None:
+    """A second Ctrl-C while the run winds down: leave at once, with the verdict if it was reached
+    (its reports are written before anything else), else inconclusive; no traceback."""
+    code = run.result.exit_code if run.result is not None else VERDICT_EXIT_CODES["inconclusive"]
+    print(f"perfgate: interrupted again while stopping; exiting now (exit code {code})", file=sys.stderr, flush=True)
+    os._exit(code)
 
 
 @events.quitting.add_listener
 def _on_quitting(environment: Any, **_: Any) -> None:
     if run.profile is None or run.result is not None or isinstance(environment.runner, WorkerRunner):
         return  # quitting fires twice on a master that gets SIGTERM: only the first round counts
-    interrupted = environment.runner.state in (STATE_RUNNING, STATE_SPAWNING)
+    interrupted = run.terminated or environment.runner.state in (STATE_RUNNING, STATE_SPAWNING)
+    signal.signal(signal.SIGINT, _exit_now)
     _on_test_stopping(environment)
     try:
         run.result = build_result(environment, run.profile, interrupted)
@@ -491,10 +508,12 @@ def _run_checks(environment: Any, interrupted: bool, duration_s: float) -> list[
             )
         checks.append(_inconclusive("workers", f">= {expected}", float(run.workers_peak), message))
     planned = options.run_time or (round(total_s(list(run.shape.steps))) if run.shape else None)
-    if interrupted:
+    if interrupted:  # judged as it stands only when the profile says so (build_result warns then)
         message = f"the run was interrupted (SIGINT/SIGTERM) after {duration_s:.1f}s"
         message += f" of the planned {planned}s" if planned else ""
-        checks.append(_inconclusive("interrupted", "no", duration_s, message))
+        message += "; settings.on_interrupt: judge would judge what it measured"
+        if run.profile.settings.on_interrupt != "judge":
+            checks.append(_inconclusive("interrupted", "no", duration_s, message))
     elif (
         planned
         and run.started
@@ -521,6 +540,11 @@ def build_result(environment: Any, profile: Profile, interrupted: bool = False) 
         warnings=[run.baseline_note] if run.baseline_note else [],
         errors=top_errors(environment.runner.stats.errors.values()),
     )
+    if interrupted and profile.settings.on_interrupt == "judge":
+        facts.warnings.append(
+            f"interrupted after {duration:.1f}s and judged on what it measured (settings.on_interrupt: judge); "
+            "checks with too few requests are inconclusive"
+        )
     final = snapshot_of(environment.runner.stats, duration)
     return assemble(profile, monitor, final, facts, run.baseline, run.capacity)
 
