@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfgate import cardinality
 from perfgate.baseline import Baseline
 from perfgate.capacity import CapacitySearch
 from perfgate.evaluate import evaluate, exit_code_of, verdict_of
@@ -53,6 +54,13 @@ def assemble(
         warnings.append("the run ended before the warm-up did: nothing was measured")
     start = monitor.measurement_start or final
     windows = monitor.windows()
+    too_many = cardinality.warning(list(measured.endpoints))
+    listed = set(measured.endpoints)
+    if too_many:
+        warnings.append(too_many)
+        named = {check.endpoint for check in checks}
+        requests = {key: stats.requests for key, stats in measured.endpoints.items()}
+        listed = cardinality.busiest(requests, cardinality.MAX_ENDPOINTS) | (named & listed)
     measurement = {
         "warmup": "spawn" if profile.settings.warmup_until_spawned else f"{profile.settings.warmup_s:g}s",
         "excluded_s": round(start.at_s, 3),
@@ -74,6 +82,7 @@ def assemble(
             key: summarise(stats, measured.duration_s, [w.endpoints.get(key, EndpointStats("", "")) for w in windows])
             | ({"errors": facts.errors[key]} if key in facts.errors else {})
             for key, stats in measured.endpoints.items()
+            if key in listed
         },
         timeline=monitor.timeline,
         warnings=warnings,

@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfgate.cardinality import MAX_ENDPOINTS, TIMELINE_ENDPOINTS, busiest
 from perfgate.evaluate import LiveFindings, breached, endpoint_label, targets
 from perfgate.limits import format_value
 from perfgate.model import AbortRecord, EndpointStats, Snapshot
@@ -90,6 +91,8 @@ class LiveMonitor:
     def _add_boundary(self, snapshot: Snapshot) -> None:
         if snapshot.at_s <= self.boundaries[-1].at_s:
             return
+        if len(snapshot.endpoints) > MAX_ENDPOINTS:  # ungrouped ids: windows of the aggregate only
+            snapshot = Snapshot({}, snapshot.total, snapshot.duration_s, snapshot.at_s)
         coarse = snapshot.coarse()
         self.boundaries.append(coarse)
         if len(self.boundaries) > MAX_WINDOWS + 1:
@@ -115,9 +118,10 @@ class LiveMonitor:
             "warmup": self.measurement_start is None,
             **interval_summary(interval.total, interval.duration_s),
             "endpoints": {
-                key: interval_summary(stats, interval.duration_s)
-                for key, stats in interval.endpoints.items()
-                if stats.requests
+                key: interval_summary(interval.endpoints[key], interval.duration_s)
+                for key in busiest(
+                    {k: s.requests for k, s in interval.endpoints.items() if s.requests}, TIMELINE_ENDPOINTS
+                )
             },
         }
         self.timeline.append(row)

@@ -123,7 +123,9 @@ class GateRun:
     printed: bool = False
     baseline: Baseline | None = None
     baseline_note: str | None = None  # why an optional baseline is not used
-    terminated: bool = False  # SIGTERM seen (a master stops its runner before quitting, so its state cannot tell)
+    # when SIGTERM came (s after the start): a master stops its runner before quitting, so the
+    # runner's state cannot tell an interrupted master from one that finished
+    terminated_at_s: float | None = None
     shape: ProfileShape | None = None  # the profile's load.stages, when it has them
     capacity: CapacitySearch | None = None  # load.mode capacity
 
@@ -308,7 +310,21 @@ def _on_test_start(environment: Any, **_: Any) -> None:
 
 
 def _note_sigterm() -> None:
-    run.terminated = True
+    if run.terminated_at_s is None:
+        run.terminated_at_s = _elapsed()
+
+
+def _planned_s(options: Any) -> float | None:
+    return options.run_time or (round(total_s(list(run.shape.steps))) if run.shape else None)
+
+
+def _interrupted(environment: Any) -> bool:
+    """Stopped by a signal before its planned end (a SIGTERM from `docker compose` after the run
+    time, while the reports are written, is not an interruption)."""
+    if environment.runner.state in (STATE_RUNNING, STATE_SPAWNING):
+        return True
+    planned = _planned_s(environment.parsed_options)
+    return run.terminated_at_s is not None and (planned is None or run.terminated_at_s < planned - 1)
 
 
 def _end_warmup(environment: Any) -> None:
@@ -396,7 +412,7 @@ def _exit_now(*_: Any) -> None:
 def _on_quitting(environment: Any, **_: Any) -> None:
     if run.profile is None or run.result is not None or isinstance(environment.runner, WorkerRunner):
         return  # quitting fires twice on a master that gets SIGTERM: only the first round counts
-    interrupted = run.terminated or environment.runner.state in (STATE_RUNNING, STATE_SPAWNING)
+    interrupted = _interrupted(environment)
     signal.signal(signal.SIGINT, _exit_now)
     _on_test_stopping(environment)
     try:
@@ -507,7 +523,7 @@ def _run_checks(environment: Any, interrupted: bool, duration_s: float) -> list[
                 f"--expect-workers-max-wait {wait:g}s: the test never started"
             )
         checks.append(_inconclusive("workers", f">= {expected}", float(run.workers_peak), message))
-    planned = options.run_time or (round(total_s(list(run.shape.steps))) if run.shape else None)
+    planned = _planned_s(options)
     if interrupted:  # judged as it stands only when the profile says so (build_result warns then)
         message = f"the run was interrupted (SIGINT/SIGTERM) after {duration_s:.1f}s"
         message += f" of the planned {planned}s" if planned else ""

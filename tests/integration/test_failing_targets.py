@@ -101,3 +101,20 @@ def test_a_target_answering_500_to_everything_fails_naming_the_status(tmp_path, 
     assert messages and all("500" in message for message in messages), messages
     login = result["endpoints"]["POST /api/v1/auth/login"]
     assert login["errors"][0]["count"] == login["failures"]  # every failure is accounted for
+
+
+def test_an_unwritable_report_directory_and_history_are_named_and_the_exit_code_stands(demo_api, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the report directory should be")
+    profile = write_profile(tmp_path, PROFILE.replace("request_timeout: 1s", "request_timeout: 5s"))
+    finished = run_locust(
+        LOCUSTFILES / "ci.py",
+        *("-H", demo_api.url, "--thresholds", str(profile), "--report-dir", str(blocker / "reports")),
+        *("--history", str(blocker / "history.db")),
+        cwd=REPO,
+        timeout_s=60,
+    )
+    assert finished.returncode == 0, finished.output[-3000:]  # the verdict's code: every check passed
+    assert f"cannot write json reports to {blocker / 'reports'}" in finished.stderr
+    assert "cannot record the run in the history" in finished.stderr and "the exit code stands" in finished.stderr
+    assert "perfgate: PASS" in finished.stdout and "Traceback" not in finished.stderr
