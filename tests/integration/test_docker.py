@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,8 +35,8 @@ def image() -> str:
 
 
 @pytest.fixture
-def compose(image: str, tmp_path: Path) -> Iterator:
-    """Runs the stack once with the given injection; always takes it down."""
+def compose(image: str, tmp_path: Path) -> Iterator[Stack]:
+    """The stack of one test (run in the foreground, or stopped mid-run); always taken down."""
     project = f"perfgate{uuid.uuid4().hex[:8]}"
     reports = tmp_path / "reports"
     reports.mkdir()
@@ -50,20 +52,45 @@ def compose(image: str, tmp_path: Path) -> Iterator:
         "MASTER_PORT": str(free_port()),
         "REPORT_DIR": str(reports),
     }
-    base = [*COMPOSE, "-p", project, "--profile", "demo"]
-
-    def up(injection: str = "") -> tuple[Finished, dict | None]:
-        command = [*base, "up", "--no-build", "--scale", "worker=3", "--exit-code-from", "master"]
-        finished = run_bounded(command, 300, REPO, {**env, "PERFGATE_DEMO_INJECT": injection})
-        result = reports / "result.json"
-        return finished, json.loads(result.read_text()) if result.exists() else None
-
+    stack = Stack([*COMPOSE, "-p", project, "--profile", "demo"], env, reports)
     try:
-        yield up
+        yield stack
     finally:
         subprocess.run(
-            [*base, "down", "--remove-orphans"], cwd=REPO, env={**os.environ, **env}, capture_output=True, timeout=120
+            [*stack.base, "down", "--remove-orphans"],
+            cwd=REPO,
+            env={**os.environ, **env},
+            capture_output=True,
+            timeout=120,
         )
+
+
+@dataclass
+class Stack:
+    base: list[str]
+    env: dict[str, str]
+    reports: Path
+
+    def result(self) -> dict | None:
+        path = self.reports / "result.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def __call__(self, injection: str = "") -> tuple[Finished, dict | None]:
+        """`up` in the foreground until the master exits (its code is the command's)."""
+        command = [*self.base, "up", "--no-build", "--scale", "worker=3", "--exit-code-from", "master"]
+        return run_bounded(command, 300, REPO, {**self.env, "PERFGATE_DEMO_INJECT": injection}), self.result()
+
+    def stopped_after(self, seconds: float) -> tuple[int, str, dict | None]:
+        """`up -d` for a long run, then `docker stop` on the master: its exit code and log."""
+        env = {**self.env, "RUN_TIME": "120s"}
+        started = run_bounded([*self.base, "up", "-d", "--no-build", "--scale", "worker=3"], 180, REPO, env)
+        assert started.returncode == 0, started.output[-3000:]
+        time.sleep(seconds)
+        (master,) = run_bounded([*self.base, "ps", "-q", "master"], 30, REPO, env).stdout.split()
+        stopped = run_bounded(["docker", "stop", "-t", "30", master], 60, REPO)
+        assert stopped.returncode == 0, stopped.output
+        code = run_bounded(["docker", "inspect", "-f", "{{.State.ExitCode}}", master], 30, REPO).stdout.strip()
+        return int(code), run_bounded(["docker", "logs", master], 30, REPO).output, self.result()
 
 
 def test_compose_with_three_workers_passes_an_unchanged_target(compose):
@@ -79,3 +106,12 @@ def test_compose_exits_3_when_the_target_is_slower(compose, tmp_path):
     failed = [(c["endpoint"], c["metric"]) for c in result["checks"] if c["status"] == "fail"]
     assert failed == [("GET /api/v1/projects", "p95")]
     assert {path.name for path in (tmp_path / "reports").iterdir()} >= {"result.json", "junit.xml", "report.html"}
+
+
+def test_docker_stop_on_the_master_writes_the_reports_and_is_inconclusive(compose):
+    code, log, result = compose.stopped_after(25)  # the demo seeds, workers connect, then ~15 s of load
+    assert code == 5, log[-3000:]
+    assert result is not None and result["verdict"] == "inconclusive", log[-3000:]
+    interrupted = [c for c in result["checks"] if c["metric"] == "interrupted"]
+    assert interrupted and interrupted[0]["status"] == "inconclusive"
+    assert result["endpoints"]  # what was measured before the stop is in the report
