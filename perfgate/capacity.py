@@ -70,12 +70,21 @@ class CapacitySearch:
         holding = [o for o in self.outcomes if o.held]
         return max(holding, key=lambda o: (o.step.users, o.rps)) if holding else None
 
+    def _pending(self) -> list[Step]:
+        return self.steps[len(self.outcomes) :]  # steps are judged in order, each once
+
+    def due(self, at_s: float) -> bool:
+        """Whether a snapshot taken now would settle or end a step: the shape takes one only then
+        (copying every endpoint's histogram each second would cost the live master for nothing)."""
+        return any(
+            (step.index not in self.settled and at_s >= step.start_s + self.settle_s(step))
+            or (step.index in self.settled and at_s >= step.end_s)
+            for step in self._pending()
+        )
+
     def observe(self, snapshot: Snapshot) -> bool:
-        """Takes a cumulative snapshot (taken about once a second); True once a step broke."""
-        for step in self.steps:
-            judged = {o.step.index for o in self.outcomes}
-            if step.index in judged:
-                continue
+        """Takes a cumulative snapshot; True once a step broke."""
+        for step in self._pending():
             if step.index not in self.settled and snapshot.at_s >= step.start_s + self.settle_s(step):
                 self.settled[step.index] = snapshot
             if step.index in self.settled and snapshot.at_s >= step.end_s:

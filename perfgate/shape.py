@@ -1,9 +1,9 @@
 """The profile's `load.stages` as a Locust LoadTestShape, on the local runner or the master.
 
 The plugin installs it at `init` (a locustfile needs no shape class of its own); Locust calls
-`tick()` about once a second. In capacity mode each tick also hands a snapshot of the stats, timed
-on the shape's own clock (the one the steps are planned on), to the CapacitySearch, and the shape
-ends the test once a step broke.
+`tick()` about once a second. In capacity mode a tick that settles or ends a step hands a snapshot
+of the stats, timed on the shape's own clock (the one the steps are planned on), to the
+CapacitySearch, and the shape ends the test once a step broke.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class ProfileShape(LoadTestShape):
 
     def tick(self) -> tuple[int, float] | None:
         elapsed = self.get_run_time()
-        if self.search is not None and self.search.observe(self.snapshot(elapsed)):
+        if self.search is not None and self.search.due(elapsed) and self.search.observe(self.snapshot(elapsed)):
             return None
         current = step_at(self.steps, elapsed)
         if current is None:
