@@ -14,6 +14,7 @@ from perfgate.evaluate import evaluate, exit_code_of, verdict_of
 from perfgate.live import LiveMonitor
 from perfgate.model import CheckResult, EndpointStats, Result, Snapshot
 from perfgate.model import endpoint_summary as summarise
+from perfgate.participation import Participation
 from perfgate.profile import Profile
 from perfgate.regression import with_comparison
 
@@ -31,6 +32,7 @@ class RunFacts:
     run_checks: list[CheckResult] = field(default_factory=list)  # exceptions, CPU, workers, interruption
     warnings: list[str] = field(default_factory=list)
     errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # endpoint -> top messages and counts
+    participation: Participation | None = None  # which user classes ran
 
 
 def assemble(
@@ -46,10 +48,12 @@ def assemble(
     monitor.observe(final, facts.users_now)  # the last, partial interval
     measured = monitor.measured(final)
     findings = monitor.finish(final)
-    judged = capacity.checks() if capacity is not None else evaluate(profile, measured, findings)
+    who = facts.participation
+    explain = who.no_data_note if who else None
+    judged = capacity.checks() if capacity is not None else evaluate(profile, measured, findings, explain)
     checks = judged + facts.run_checks
     verdict = verdict_of(checks)
-    warnings = list(facts.warnings)
+    warnings = list(facts.warnings) + (who.warnings() if who else [])
     if monitor.measurement_start is None:
         warnings.append("the run ended before the warm-up did: nothing was measured")
     start = monitor.measurement_start or final

@@ -156,14 +156,16 @@ def password_auth(
     login_path: str = "/api/v1/auth/login",
     refresh_path: str = "/api/v1/auth/refresh",
 ) -> Authenticator:
-    """Bearer tokens from a password login, refreshed with the (rotating) refresh token."""
+    """Bearer tokens from a password login, refreshed with the refresh token (rotating or not)."""
 
     def obtain() -> Grant:
         return post_for_grant(client, login_path, {"email": email, "password": password})
 
     def renew(grant: Grant) -> Grant:
-        payload = {"refresh_token": grant.refresh_token}
-        return post_for_grant(client, refresh_path, payload)
+        renewed = post_for_grant(client, refresh_path, {"refresh_token": grant.refresh_token})
+        # a server that rotates sends a new refresh token; one that does not, none: keep ours
+        renewed.refresh_token = renewed.refresh_token or grant.refresh_token
+        return renewed
 
     return Authenticator(client, obtain, renew)
 

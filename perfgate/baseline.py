@@ -19,6 +19,7 @@ import jsonschema
 
 from perfgate import __version__
 from perfgate.model import RESULT_SCHEMA, EndpointStats, endpoint_summary, histogram_of
+from perfgate.naming import canonical_keys
 from perfgate.profile import show_path
 
 BASELINE_SCHEMA = "perfgate.baseline/1"
@@ -149,7 +150,7 @@ def run_data(data: dict[str, Any], source: str, where: str = "", checked: bool =
     measurement = data.get("measurement") or {}
     return RunData(
         source=data.get("source", source),
-        endpoints=data["endpoints"],
+        endpoints=canonical_keys(data["endpoints"]),
         total=data.get("total") or {},
         verdict=data.get("verdict", ""),
         started_at=data.get("started_at", ""),

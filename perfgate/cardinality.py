@@ -4,20 +4,13 @@ and says how to group them."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
+
+from perfgate.naming import grouped
 
 # above this many endpoints a run is almost surely ungrouped ids; reports list the busiest ones
 MAX_ENDPOINTS = 300
 TIMELINE_ENDPOINTS = 50  # per time-line row, the busiest of the interval
-_ID_SEGMENT = re.compile(
-    r"(?<=/)(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{16,})(?=/|$|\?)"
-)
-
-
-def grouped(name: str) -> str:
-    """The name with numeric, UUID and long hex path segments as :id, and without its query."""
-    return _ID_SEGMENT.sub(":id", name.split("?", 1)[0])
 
 
 def busiest(requests: dict[str, int], count: int) -> set[str]:

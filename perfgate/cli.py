@@ -299,7 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
         "cumulative change passes the regression tolerance and the trend is significant.",
     )
     history.add_argument(
-        "--db", default=default_history(), metavar="PATH", help=f"the history database (default {DEFAULT_HISTORY})"
+        "--history",
+        "--db",
+        dest="db",
+        default=default_history(),
+        metavar="PATH",
+        help=f"the history database, as locust --history names it (default {DEFAULT_HISTORY}; --db is the same)",
     )
     history.add_argument("--record", nargs="+", metavar="RESULT", help="record these result.json files, then exit")
     history.add_argument("--commit", help="with --record: the commit (default: CI variables, else git)")

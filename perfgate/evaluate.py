@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from perfgate.limits import Limit, format_value
 from perfgate.model import VERDICT_EXIT_CODES, AbortRecord, CheckResult, EndpointStats, Snapshot
+from perfgate.naming import key_matches, suggestions
 from perfgate.profile import Profile, Rule, Settings
 
 # A percentile q is an order statistic: of n requests, n·(1-q) lie above it. With fewer than
@@ -26,6 +28,8 @@ class LiveFindings:
     sustained: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     longest: dict[tuple[str, str], float] = field(default_factory=dict)
     abort: AbortRecord | None = None
+    late: dict[str, int] | None = None  # requests per endpoint in the second half of the measurement
+    peak_users: int = 0
 
 
 def min_requests_for(limit: Limit, settings: Settings) -> int:
@@ -108,10 +112,7 @@ def check(
     needed = min_requests_for(rule.limit, profile.settings)
     if status == "pass" and judged.requests < needed:
         status = "inconclusive"
-        message = (
-            f"only {judged.requests} requests{scope or ' after warm-up'}: {rule.limit.metric} needs at least "
-            f"{needed} to mean something (settings.min_requests); run longer or with more users"
-        )
+        message = too_few(rule, judged, needed, duration, live)
     if live.abort is not None and (live.abort.rule, live.abort.endpoint) == key:
         status, message = "fail", f"aborted the run at {live.abort.at_s:.1f}s: {live.abort.message}"
     if message.endswith("limit"):
@@ -128,6 +129,42 @@ def check(
     )
 
 
+def too_few(rule: Rule, judged: EndpointStats, needed: int, duration_s: float, live: LiveFindings) -> str:
+    """How many requests a check got, how many it needs, and how to get them: a longer run, more
+    users, or, for a request made once per user (a login in on_start), only more users."""
+    scope = f" over the last {rule.window_s:g}s" if rule.window_s is not None else " after warm-up"
+    got = (
+        f"only {judged.requests} requests{scope}: {rule.limit.metric} needs at least {needed} to mean something "
+        "(settings.min_requests)"
+    )
+    stopped = live.late is not None and live.late.get(judged.key, 1) == 0 and rule.window_s is None
+    if stopped and judged.requests and live.peak_users:
+        users = math.ceil(needed * live.peak_users / judged.requests)
+        return (
+            f"{got}; none came in the second half of the run (one per user, as a login in on_start makes), so a "
+            f"longer run adds none: run with about {users} users (now {live.peak_users}), or gate it on fewer "
+            "requests"
+        )
+    rate = judged.requests / duration_s if duration_s > 0 else 0.0
+    if rate > 0:
+        return f"{got}; at its {rate:.2f}/s, {needed / rate:.0f}s of measurement would get them, or run more users"
+    return f"{got}; run longer or with more users"
+
+
+def unmatched(key: str, measured: Snapshot, explain: Callable[[str], str] | None = None) -> str:
+    """Why an endpoint key got no check: its endpoints had requests only in the warm-up, the run's
+    own reason (`explain`: a user class that got no user), or what to write instead."""
+    empty = [k for k, s in measured.endpoints.items() if not s.requests and key_matches(key, s.method, s.name)]
+    if empty:
+        shown = ", ".join(map(repr, empty[:3]))
+        return f"{key!r} matches {shown}, which got requests only during the warm-up (settings.warmup), none after"
+    reason = explain(key) if explain else ""
+    if not reason:
+        requested = {k: (s.method, s.name) for k, s in measured.endpoints.items() if s.requests}
+        reason = suggestions(key, requested)
+    return f"no endpoint that received requests matches {key!r}" + (f"; {reason}" if reason else "")
+
+
 def no_data(rule: Rule, endpoint: str, why: str) -> CheckResult:
     return CheckResult(
         endpoint=endpoint,
@@ -141,8 +178,14 @@ def no_data(rule: Rule, endpoint: str, why: str) -> CheckResult:
     )
 
 
-def evaluate(profile: Profile, measured: Snapshot, live: LiveFindings | None = None) -> list[CheckResult]:
-    """One check per (rule, matching endpoint); a rule that matches no requested endpoint is no_data."""
+def evaluate(
+    profile: Profile,
+    measured: Snapshot,
+    live: LiveFindings | None = None,
+    explain: Callable[[str], str] | None = None,
+) -> list[CheckResult]:
+    """One check per (rule, matching endpoint); a rule that matches no requested endpoint is no_data,
+    and `explain` may say why (the run's own knowledge of who requests it)."""
     anything = measured.total.requests > 0 or any(s.requests for s in measured.endpoints.values())
     checks: list[CheckResult] = []
     for rule in profile.rules:
@@ -151,7 +194,7 @@ def evaluate(profile: Profile, measured: Snapshot, live: LiveFindings | None = N
         if matched:
             continue
         if rule.scope == "endpoint":
-            checks.append(no_data(rule, rule.key, f"no endpoint that received requests matches {rule.key!r}"))
+            checks.append(no_data(rule, rule.key, unmatched(rule.key, measured, explain)))
         elif not anything:
             checks.append(no_data(rule, rule.key, "no request was made during the measurement"))
     return checks

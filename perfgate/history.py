@@ -26,6 +26,7 @@ from typing import Any
 
 from perfgate.baseline import Baseline, BaselineError, read_baseline, run_data
 from perfgate.model import RESULT_SCHEMA, profile_name
+from perfgate.naming import canonical_key
 from perfgate.trend import ALL_ENDPOINTS
 from perfgate.units import glob_regex
 
@@ -255,12 +256,12 @@ def endpoint_series(
             f"SELECT run_id, endpoint, requests, {', '.join(TREND_METRICS)} FROM endpoints WHERE run_id IN ({marks})",
             run_ids,
         ).fetchall()
-    for run_id, endpoint, requests, *values in rows:
+    for run_id, stored, requests, *values in rows:
+        endpoint = canonical_key(stored)  # recorded before keys wrote the method once: the same series
         if pattern.match(endpoint) or pattern.match(endpoint.partition(" ")[2]):
-            series.setdefault(endpoint, {})[run_id] = {
-                "requests": requests,
-                **dict(zip(TREND_METRICS, values, strict=True)),
-            }
+            series.setdefault(endpoint, {}).setdefault(
+                run_id, {"requests": requests, **dict(zip(TREND_METRICS, values, strict=True))}
+            )
     return dict(sorted(series.items()))
 
 

@@ -20,7 +20,9 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 LATENCY_METRICS = ("avg", "min", "max")
 PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
 METRIC_NAMES = "p50 ... p99.9, avg, min, max, error_rate, failures, requests, rps"
-_OP = r"\s*(<=|>=|<|>)\s*"
+# the operator, also in words as the CI/CD guide writes its conditions ("p95 less than 800ms")
+OPERATOR_WORDS = {"less than": "<", "at most": "<=", "more than": ">", "greater than": ">", "at least": ">="}
+_OP = rf"\s*(<=|>=|<|>|{'|'.join(OPERATOR_WORDS)})\s*"
 _LIMIT_FORMS = {
     "latency": (re.compile(rf"^{_OP}(\d+(?:\.\d+)?)\s*(ms|s)?\s*$"), 'a duration limit like "< 500ms"'),
     "error_rate": (re.compile(rf"^{_OP}(\d+(?:\.\d+)?)\s*(%)?\s*$"), 'an error-rate limit like "< 1%" or "< 0.01"'),
@@ -91,6 +93,7 @@ def parse_limit(metric: str, text: object) -> Limit:
     if match is None:
         raise ValueError(f"expected {expected}, found {_show(text)}")
     op, number, unit = match.group(1), float(match.group(2)), match.group(3) if match.lastindex == 3 else None
+    op = OPERATOR_WORDS.get(op, op)
     if kind == "latency" and unit == "s":
         number *= 1000.0
     elif kind == "error_rate":

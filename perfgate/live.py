@@ -103,7 +103,20 @@ class LiveMonitor:
         for rule in self.profile.rules:
             if rule.window_s is not None:
                 self.findings.windows[rule.window_s] = final.minus(self._snapshot_before(final.at_s - rule.window_s))
+        self._late_requests(final)
         return self.findings
+
+    def _late_requests(self, final: Snapshot) -> None:
+        """Each endpoint's requests in the second half of the measurement: none there means that
+        a longer run would add none (a login made once per user in on_start)."""
+        if len(self.boundaries) < 3:
+            return
+        middle = (self.boundaries[0].at_s + final.at_s) / 2
+        start = next((b for b in self.boundaries if b.at_s >= middle), None)
+        if start is None or start.at_s >= final.at_s or not start.endpoints:
+            return
+        self.findings.late = {key: stats.requests for key, stats in final.minus(start).endpoints.items()}
+        self.findings.peak_users = max((row["users"] for row in self.timeline), default=0)
 
     def _snapshot_before(self, at_s: float) -> Snapshot:
         earliest = self.measurement_start or empty_snapshot()

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from perfgate.buckets import coarse_bucket_ms
+from perfgate.naming import endpoint_key
 
 RESULT_SCHEMA = "perfgate.result/1"
 VERDICT_EXIT_CODES = {"pass": 0, "fail": 3, "regression": 4, "inconclusive": 5}
@@ -32,7 +33,7 @@ class EndpointStats:
 
     @property
     def key(self) -> str:
-        return f"{self.method} {self.name}" if self.method else self.name
+        return endpoint_key(self.method, self.name)
 
     @property
     def error_rate(self) -> float:
@@ -64,6 +65,24 @@ class EndpointStats:
             self.total_response_time - earlier.total_response_time,
             min(histogram, default=None),
             self.max_response_time if rose else float(max(histogram, default=0)),
+        )
+
+    def plus(self, other: EndpointStats) -> EndpointStats:
+        """Both entries' requests as one: two Locust entries that are one endpoint ("POST /x" and
+        "/x" with method POST), or runs pooled into a baseline."""
+        histogram = dict(self.histogram)
+        for bucket, count in other.histogram.items():
+            histogram[bucket] = histogram.get(bucket, 0) + count
+        lows = [low for low in (self.min_response_time, other.min_response_time) if low is not None]
+        return EndpointStats(
+            self.method,
+            self.name,
+            self.requests + other.requests,
+            self.failures + other.failures,
+            histogram,
+            self.total_response_time + other.total_response_time,
+            min(lows, default=None),
+            max(self.max_response_time, other.max_response_time),
         )
 
     def coarse(self) -> EndpointStats:

@@ -39,12 +39,15 @@ from perfgate.capacity import CapacitySearch
 from perfgate.history import DEFAULT_HISTORY, HistoryError, default_history, load_baseline, provenance, record
 from perfgate.live import LiveMonitor, empty_snapshot
 from perfgate.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, CheckResult, EndpointStats, Result, Snapshot
+from perfgate.naming import endpoint_key
+from perfgate.participation import Participation
 from perfgate.profile import LoadDefaults, Profile, ProfileError, Settings, load_profile
 from perfgate.redact import redact, redact_name
 from perfgate.report import console, github, result_json, writers
 from perfgate.report.files import write_atomic
 from perfgate.shape import ProfileShape
 from perfgate.stages import total_s
+from perfgate.user_classes import class_counts, user_class
 
 logger = logging.getLogger("perfgate")
 locust.stats.bucket_response_time = bucket_ms
@@ -128,6 +131,8 @@ class GateRun:
     terminated_at_s: float | None = None
     shape: ProfileShape | None = None  # the profile's load.stages, when it has them
     capacity: CapacitySearch | None = None  # load.mode capacity
+    class_peaks: dict[str, int] = field(default_factory=dict)  # the most users of each class at once
+    users_defaulted: bool = False  # nothing set a user count: Locust's headless default of 1
 
 
 run = GateRun()
@@ -185,6 +190,10 @@ def _add_options(parser: Any, **_: Any) -> None:
 
 @events.init.add_listener
 def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
+    # Locust schedules --run-time right after init, from the time gevent's loop cached when it last
+    # ran; a start slowed by imports on a busy CI runner leaves that seconds stale and the run ends
+    # early (measured: -t 5s ran 1.3-1.7 s with ten Locust processes starting at once on 2 cores)
+    gevent.get_hub().loop.update_now()
     options = environment.parsed_options
     if options is None:
         return
@@ -210,6 +219,7 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     apply_request_timeout(run.profile.settings.request_timeout_s)
     if run.profile.load.steps:
         _install_shape(environment, runner, run.profile, options.thresholds)
+    run.users_defaulted = bool(options.headless) and options.num_users is None and environment.shape_class is None
     logger.info("perfgate: gating on %s (%d rules)", options.thresholds, len(run.profile.rules))
     if isinstance(runner, MasterRunner) and options.headless and options.expect_workers:
         atexit.register(_gave_up_on_workers, environment)
@@ -315,6 +325,10 @@ def _note_sigterm() -> None:
 
 
 def _planned_s(options: Any) -> float | None:
+    """How long the run was meant to last; None when it ends on its own terms (locust-plugins'
+    --iterations stops when the iterations are done, --run-time only bounds it)."""
+    if getattr(options, "iterations", 0):
+        return None
     return options.run_time or (round(total_s(list(run.shape.steps))) if run.shape else None)
 
 
@@ -335,9 +349,17 @@ def _end_warmup(environment: Any) -> None:
 
 @events.spawning_complete.add_listener
 def _on_spawning_complete(**_: Any) -> None:
-    profile = run.profile
-    if profile and profile.settings.warmup_until_spawned and run.environment is not None:
-        _end_warmup(run.environment)
+    environment = run.environment
+    if run.profile is None or environment is None or run.monitor is None:
+        return
+    _track_classes(environment)
+    if run.profile.settings.warmup_until_spawned:
+        _end_warmup(environment)
+
+
+def _track_classes(environment: Any) -> None:
+    for name, count in class_counts(environment.runner).items():
+        run.class_peaks[name] = max(run.class_peaks.get(name, 0), count)
 
 
 def _live_loop(environment: Any) -> None:
@@ -347,6 +369,7 @@ def _live_loop(environment: Any) -> None:
         gevent.sleep(run.profile.settings.evaluate_every_s)
         cpu = _sample_cpu(environment)
         _track_workers(environment)
+        _track_classes(environment)
         decision = run.monitor.observe(take_snapshot(environment), environment.runner.user_count, cpu)
         if decision is not None:
             logger.error("perfgate: aborting the run: %s on %s", decision.message, decision.endpoint)
@@ -396,6 +419,7 @@ def _on_test_stopping(environment: Any, **_: Any) -> None:
     run.stopped = time.monotonic()
     signal.signal(signal.SIGINT, _exit_now)
     _track_workers(environment)
+    _track_classes(environment)
     if run.loop is not None and run.loop is not gevent.getcurrent():
         run.loop.kill(block=False)
 
@@ -467,6 +491,10 @@ def _on_quit(**_: Any) -> None:
     if run.result is not None and not run.printed:
         run.printed = True
         print(console.render(run.result), flush=True)
+        # the exit code is fixed and every report written: from here the process only ends. Python
+        # puts SIGINT back to its default while it finalizes, where a late Ctrl-C would end it with
+        # 130 instead of the verdict's code; an ignored signal is left ignored.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _endpoint(entry: Any) -> EndpointStats:
@@ -484,10 +512,11 @@ def _endpoint(entry: Any) -> EndpointStats:
 
 def snapshot_of(stats: Any, at_s: float) -> Snapshot:
     """Locust's cumulative stats `at_s` seconds after the test started."""
-    endpoints = {}
+    endpoints: dict[str, EndpointStats] = {}
     for entry in stats.entries.values():
         endpoint = _endpoint(entry)
-        endpoints[endpoint.key] = endpoint
+        earlier = endpoints.get(endpoint.key)
+        endpoints[endpoint.key] = earlier.plus(endpoint) if earlier else endpoint
     return Snapshot(endpoints, _endpoint(stats.total), at_s, at_s)
 
 
@@ -555,6 +584,7 @@ def build_result(environment: Any, profile: Profile, interrupted: bool = False) 
         run_checks=_run_checks(environment, interrupted, duration),
         warnings=[run.baseline_note] if run.baseline_note else [],
         errors=top_errors(environment.runner.stats.errors.values()),
+        participation=_participation(environment),
     )
     if interrupted and profile.settings.on_interrupt == "judge":
         facts.warnings.append(
@@ -565,12 +595,20 @@ def build_result(environment: Any, profile: Profile, interrupted: bool = False) 
     return assemble(profile, monitor, final, facts, run.baseline, run.capacity)
 
 
+def _participation(environment: Any) -> Participation:
+    options = environment.parsed_options
+    shaped = environment.shape_class is not None
+    users = None if shaped else (options.num_users or getattr(environment.runner, "target_user_count", None))
+    classes = tuple(user_class(cls, run.class_peaks.get(cls.__name__, 0)) for cls in environment.user_classes)
+    return Participation(classes, users, run.users_defaulted)
+
+
 def top_errors(errors: Any, count: int = TOP_ERRORS) -> dict[str, list[dict[str, Any]]]:
     """The most frequent error messages of each endpoint (Locust's StatsError entries; names and
     messages were redacted as they were logged)."""
     by_endpoint: dict[str, list[dict[str, Any]]] = {}
     for error in errors:
-        key = f"{error.method} {error.name}" if error.method else error.name
+        key = endpoint_key(error.method or "", error.name)
         message = StatsError.parse_error(error.error)
         by_endpoint.setdefault(key, []).append({"message": shortened(message), "count": error.occurrences})
     return {key: sorted(found, key=lambda e: -e["count"])[:count] for key, found in by_endpoint.items()}
@@ -587,9 +625,11 @@ def shortened(message: str, limit: int = MAX_ERROR_CHARS) -> str:
 def _load_facts(environment: Any, profile: Profile) -> dict[str, Any]:
     options = environment.parsed_options
     workers = run.workers_peak if isinstance(environment.runner, MasterRunner) else 0
+    # the most users each class had at once: which classes took part
+    classes = {cls.__name__: run.class_peaks.get(cls.__name__, 0) for cls in environment.user_classes}
     if run.shape is None:
         facts = {"users": options.num_users, "spawn_rate": options.spawn_rate, "run_time_s": options.run_time}
-        return facts | {"workers": workers}
+        return facts | {"workers": workers, "user_classes": classes}
     reached = run.shape.reached
     return {
         "mode": profile.load.mode,
@@ -597,4 +637,5 @@ def _load_facts(environment: Any, profile: Profile) -> dict[str, Any]:
         "run_time_s": round(total_s(list(run.shape.steps))),
         "stages": [{"label": s.label, "users": s.users, "start_s": s.start_s, "end_s": s.end_s} for s in reached],
         "workers": workers,
+        "user_classes": classes,
     }

@@ -16,13 +16,13 @@ import jsonschema
 import yaml
 
 from perfgate.limits import METRIC_NAMES, Limit, expected_form, parse_k6, parse_limit
+from perfgate.naming import key_matches
 from perfgate.stages import Step, plan, stage_of, stage_problem
 from perfgate.tolerances import Tolerance, parse_share, parse_tolerance
-from perfgate.units import glob_regex, parse_duration_s
+from perfgate.units import parse_duration_s
 
 KeyPath = tuple[str | int, ...]
 _ENV_VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_METHOD = re.compile(r"^[A-Z]+$")
 RULE_KEYS = f"{METRIC_NAMES}, or the options for, window, abort"
 MAX_PROFILE_ENTRIES = 20_000
 
@@ -63,14 +63,6 @@ class Rule:
 
     def matches(self, method: str, name: str) -> bool:
         return key_matches(self.key, method, name)
-
-
-def key_matches(key: str, method: str, name: str) -> bool:
-    """Whether an endpoint key matches a Locust entry; the method prefix is optional."""
-    head, _, rest = key.partition(" ")
-    if rest and _METHOD.match(head):
-        return head == method and bool(glob_regex(rest.strip()).match(name))
-    return bool(glob_regex(key).match(name) or glob_regex(key).match(f"{method} {name}"))
 
 
 @dataclass(frozen=True)
@@ -245,9 +237,23 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Location]]:
         problems = _locations(node, file, (), locations)
     except RecursionError:
         raise ProfileError([f"{file}: nested too deeply to be a profile"]) from None
+    problems += _non_text_keys(data, file, (), locations)
     if problems:
         raise ProfileError(problems)
     return data, locations
+
+
+def _non_text_keys(data: Any, file: str, path: KeyPath, locations: dict[KeyPath, Location]) -> list[str]:
+    """YAML allows keys that are not text (`? `, `200:`, `true:`); a profile's keys are names."""
+    problems = []
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else []
+    for key, value in items:
+        if isinstance(data, dict) and not isinstance(key, str):
+            where = _locate(locations, (*path, str(key)), file)
+            problems.append(f"{where} {show_path(path)}: expected a key in quotes or text, found {key!r}")
+            continue
+        problems += _non_text_keys(value, file, (*path, key), locations)
+    return problems
 
 
 def _merge(base: Any, override: Any) -> Any:

@@ -37,6 +37,7 @@ What was chosen, and why (../shared/research/regression-detection.md, §4, §7 a
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from dataclasses import dataclass, field, replace
@@ -189,13 +190,7 @@ def _total(run: RunData) -> EndpointStats:
 
 
 def _sum_stats(parts: list[EndpointStats]) -> EndpointStats:
-    total = EndpointStats("", GLOBAL)
-    for part in parts:
-        total.requests += part.requests
-        total.failures += part.failures
-        for bucket, count in part.histogram.items():
-            total.histogram[bucket] = total.histogram.get(bucket, 0) + count
-    return total
+    return functools.reduce(EndpointStats.plus, parts, EndpointStats("", GLOBAL))
 
 
 # --- between-run noise ----------------------------------------------------------------------

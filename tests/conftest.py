@@ -26,8 +26,10 @@ def start_demo() -> Iterator[Callable[..., DemoApiProcess]]:
     """Starts demo APIs with injections for one test and stops every one of them afterwards."""
     started: list[DemoApiProcess] = []
 
-    def start(*injections: str, token_ttl_s: float | None = None) -> DemoApiProcess:
-        demo = start_demo_api(list(injections), token_ttl_s)
+    def start(
+        *injections: str, token_ttl_s: float | None = None, rotate_refresh_tokens: bool = False
+    ) -> DemoApiProcess:
+        demo = start_demo_api(list(injections), token_ttl_s, rotate_refresh_tokens=rotate_refresh_tokens)
         started.append(demo)
         return demo
 

@@ -114,10 +114,15 @@ class Route:
 
 
 class DemoApi:
-    def __init__(self, db: Database, access_ttl_s: float = 30.0, auth_cost_factor: int = 1) -> None:
+    def __init__(
+        self, db: Database, access_ttl_s: float = 30.0, auth_cost_factor: int = 1, rotate_refresh_tokens: bool = False
+    ) -> None:
         self.db = db
         self.access_ttl_s = access_ttl_s
         self.auth_cost_factor = auth_cost_factor
+        # Many APIs keep a refresh token valid until it expires; rotation with reuse detection (each
+        # refresh returns a new one and refuses the old) is a choice some make: both are testable.
+        self.rotate_refresh_tokens = rotate_refresh_tokens
         self.signer = TokenSigner()
         self._lock = threading.Lock()
         self._refresh_tokens: dict[str, tuple[str, frozenset[str], float]] = {}
@@ -198,9 +203,11 @@ class DemoApi:
         refresh_token = secrets.token_urlsafe(32)
         with self._lock:
             self._refresh_tokens[refresh_token] = (subject, scopes, time.time() + REFRESH_TTL_S)
+        return {**self._access_token(subject, scopes), "refresh_token": refresh_token}
+
+    def _access_token(self, subject: str, scopes: frozenset[str]) -> dict[str, Any]:
         return {
             "access_token": self.signer.issue(subject, scopes, self.access_ttl_s),
-            "refresh_token": refresh_token,
             "token_type": "Bearer",
             "expires_in": self.access_ttl_s,
             "scope": " ".join(sorted(scopes)),
@@ -214,19 +221,27 @@ class DemoApi:
         return Response(200, self._token_pair(body["email"], frozenset(USERS[body["email"]][1].split())))
 
     def refresh(self, request: Request, _principal: None) -> Response:
+        """A new access token; with rotation also a new refresh token, and the used one is refused
+        from then on. Without rotation the refresh token stays valid and is not sent again (RFC 6749
+        section 6: the client keeps it)."""
         token = _fields(_json_body(request), {"refresh_token": str})["refresh_token"]
         with self._lock:
             if token in self._used_refresh_tokens:
                 raise HttpError(401, "invalid_grant", "this refresh token was already used")
-            entry = self._refresh_tokens.pop(token, None)
-            if entry is not None:
-                self._used_refresh_tokens.add(token)
+            if self.rotate_refresh_tokens:
+                entry = self._refresh_tokens.pop(token, None)
+                if entry is not None:
+                    self._used_refresh_tokens.add(token)
+            else:
+                entry = self._refresh_tokens.get(token)
         if entry is None:
             raise HttpError(401, "invalid_grant", "unknown refresh token")
         subject, scopes, expires_at = entry
         if expires_at <= time.time():
             raise HttpError(401, "invalid_grant", "the refresh token has expired")
-        return Response(200, self._token_pair(subject, scopes))
+        if self.rotate_refresh_tokens:
+            return Response(200, self._token_pair(subject, scopes))
+        return Response(200, self._access_token(subject, scopes))
 
     def client_token(self, request: Request, _principal: None) -> Response:
         if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):

@@ -43,12 +43,15 @@ def start_demo_api(
     token_ttl_s: float | None = None,
     env: dict[str, str] | None = None,
     timeout_s: float = 60.0,
+    rotate_refresh_tokens: bool = False,
 ) -> DemoApiProcess:
     command = [sys.executable, "-m", "perfgate", "demo-api", "--host", "127.0.0.1", "--port", "0", "--exit-with-parent"]
     for spec in injections or []:
         command += ["--inject", spec]
     if token_ttl_s is not None:
         command += ["--token-ttl", str(token_ttl_s)]
+    if rotate_refresh_tokens:
+        command.append("--rotate-refresh-tokens")
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, **(env or {})}
     )

@@ -36,6 +36,7 @@ from perfgate.demo.injections import Injection, InjectionError, parse_injections
 from perfgate.demo.security import SLOW_AUTH_FACTOR
 
 READY_PREFIX = "perfgate demo-api: listening on "
+ROTATE_ENV = "PERFGATE_DEMO_ROTATE_REFRESH_TOKENS"
 HTTP_REASONS = {
     200: "OK",
     201: "Created",
@@ -127,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
         "env PERFGATE_DEMO_INJECT adds more, separated by ';'.",
     )
     parser.add_argument("--token-ttl", type=float, default=30.0, help="access token lifetime in seconds (30)")
+    parser.add_argument(
+        "--rotate-refresh-tokens",
+        action="store_true",
+        default=os.environ.get(ROTATE_ENV, "").lower() in ("1", "true", "yes"),
+        help=f"each refresh returns a new refresh token and refuses the used one (env {ROTATE_ENV}=1); "
+        "by default a refresh token stays valid until it expires",
+    )
     parser.add_argument("--threads", type=int, default=8, help="handler threads (8)")
     parser.add_argument("--exit-with-parent", action="store_true", help="exit when standard input closes")
     return parser
@@ -148,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         create_and_seed(db_path)
         if "drop-index" in kinds:
             drop_report_indexes(db_path)
-        api = DemoApi(Database(db_path), args.token_ttl, SLOW_AUTH_FACTOR if "slow-auth" in kinds else 1)
+        auth_cost = SLOW_AUTH_FACTOR if "slow-auth" in kinds else 1
+        api = DemoApi(Database(db_path), args.token_ttl, auth_cost, args.rotate_refresh_tokens)
         hub = gevent.get_hub()
         hub.threadpool.maxsize = args.threads
         app = DemoWsgiApp(api, injections, hub.threadpool.apply)
@@ -156,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         host, port = server.address[:2]
         described = ", ".join(i.describe() for i in injections) or "none"
-        print(f"{READY_PREFIX}http://{host}:{port} (injections: {described})", flush=True)
+        refresh = "rotating" if args.rotate_refresh_tokens else "valid until they expire"
+        print(f"{READY_PREFIX}http://{host}:{port} (injections: {described}; refresh tokens {refresh})", flush=True)
         stop = gevent.event.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             gevent.signal_handler(signum, stop.set)

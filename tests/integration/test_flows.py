@@ -103,8 +103,9 @@ def test_dropped_index_makes_the_reports_slower(demo_api, start_demo, tmp_path):
     assert sum(dropped[k].avg for k in reports) > 1.3 * sum(indexed[k].avg for k in reports)
 
 
-def test_tokens_are_refreshed_before_they_expire(start_demo, tmp_path):
-    demo = start_demo(token_ttl_s=2)
+@pytest.mark.parametrize("rotate", [False, True], ids=["refresh-token-kept", "refresh-token-rotated"])
+def test_tokens_are_refreshed_before_they_expire(start_demo, tmp_path, rotate):
+    demo = start_demo(token_ttl_s=2, rotate_refresh_tokens=rotate)
     stats = run_flow("deployment_user", demo.url, tmp_path, users=3, seconds=8)
     assert stats["POST /api/v1/auth/refresh"].requests >= 3 * 2
     assert sum(s.failures for s in stats.values()) == 0

@@ -89,7 +89,7 @@ def test_a_slow_drift_is_flagged_in_the_trend_and_noise_alone_is_not(tmp_path):
         assert finished.returncode == 0, finished.output
         write_result(path, seed=100 + night)
         perfgate("history", "--db", str(steady), "--branch", "main", "--record", str(path), cwd=tmp_path)
-    flagged = perfgate("history", "--db", str(drifting), "--html", str(tmp_path / "trend.html"), cwd=tmp_path)
+    flagged = perfgate("history", "--history", str(drifting), "--html", str(tmp_path / "trend.html"), cwd=tmp_path)
     assert flagged.returncode == 4, flagged.output
     drift_rows = [line for line in flagged.stdout.splitlines() if line.startswith("DRIFT")]
     assert len(drift_rows) == 1 and f"{DRIFTING}  p95" in drift_rows[0], flagged.stdout
@@ -97,7 +97,7 @@ def test_a_slow_drift_is_flagged_in_the_trend_and_noise_alone_is_not(tmp_path):
     page = (tmp_path / "trend.html").read_text()
     assert page.count("<svg") >= len(ENDPOINTS) and f"{DRIFTING}: ms per run" in page
 
-    quiet = perfgate("history", "--db", str(steady), cwd=tmp_path)
+    quiet = perfgate("history", "--history", str(steady), cwd=tmp_path)
     assert quiet.returncode == 0, quiet.output
     assert "perfgate history: no drift" in quiet.stdout and "DRIFT" not in quiet.stdout
     assert len([line for line in quiet.stdout.splitlines() if line.startswith("ok ")]) >= len(ENDPOINTS)

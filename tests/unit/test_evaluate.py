@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.evaluate import evaluate, exit_code_of, min_requests_for, verdict_of
+from perfgate.evaluate import LiveFindings, evaluate, exit_code_of, min_requests_for, verdict_of
 from perfgate.model import CheckResult, EndpointStats, Snapshot
 from perfgate.profile import load_profile
 
@@ -149,3 +149,40 @@ def test_percentiles_in_one_pass_equal_single_percentiles():
     quantiles = (0.99, 0.5, 0.95, 0.9, 1.0, 0.0)
     assert entry.percentiles(quantiles) == [entry.percentiles((q,))[0] for q in quantiles]
     assert entry.percentiles((0.5, 0.95)) == [20.0, 900.0]
+
+
+def test_a_key_that_matches_nothing_says_what_to_write(tmp_path):
+    rules = profile(tmp_path, 'endpoints:\n  "GET /api/v1/project": {p95: "< 1s"}\n')
+    (check,) = evaluate(rules, snapshot(stats("GET", "GET /api/v1/projects", [5] * 100)))
+    assert check.status == "no_data"
+    assert check.message.startswith("no endpoint that received requests matches 'GET /api/v1/project'; closest")
+    assert "'GET /api/v1/projects'" in check.message
+
+
+def test_the_runs_own_reason_for_no_data_comes_before_guesses(tmp_path):
+    rules = profile(tmp_path, 'endpoints:\n  "GET /api/v1/project": {p95: "< 1s"}\n')
+    measured = snapshot(stats("GET", "/api/v1/projects", [5] * 100))
+    (check,) = evaluate(rules, measured, explain=lambda key: f"{key} belongs to an idle class")
+    assert check.message.endswith("; GET /api/v1/project belongs to an idle class")
+
+
+def test_a_key_whose_endpoint_had_requests_only_in_the_warmup(tmp_path):
+    rules = profile(tmp_path, 'endpoints:\n  "POST /login": {p95: "< 1s"}\n')
+    warmed = snapshot(stats("POST", "/login", [5]), stats("GET", "/a", [5] * 10))
+    measured = Snapshot(
+        {key: s.minus(s) if key == "POST /login" else s for key, s in warmed.endpoints.items()}, warmed.total, 10
+    )
+    (check,) = evaluate(rules, measured)
+    assert "matches 'POST /login', which got requests only during the warm-up" in check.message
+
+
+def test_too_few_requests_says_how_many_and_how_to_get_them(tmp_path):
+    rules = profile(tmp_path, 'endpoints:\n  "GET /a": {p95: "< 1s"}\n  "POST /login": {p95: "< 1s"}\n')
+    measured = snapshot(stats("GET", "/a", [5] * 20), stats("POST", "/login", [5] * 10), duration_s=10)
+    live = LiveFindings(late={"GET /a": 10, "POST /login": 0}, peak_users=20)
+    by_endpoint = {c.endpoint: c.message for c in evaluate(rules, measured, live)}
+    assert by_endpoint["GET /a"].startswith("only 20 requests after warm-up: p95 needs at least 60")
+    assert "at its 2.00/s, 30s of measurement would get them" in by_endpoint["GET /a"]
+    login = by_endpoint["POST /login"]
+    assert "none came in the second half of the run" in login
+    assert "a longer run adds none: run with about 120 users (now 20)" in login

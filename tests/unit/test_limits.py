@@ -70,3 +70,19 @@ def test_holds_applies_the_operator():
     limit = parse_limit("p95", "< 500ms")
     assert limit.holds(499.9) and not limit.holds(500.0)
     assert parse_limit("requests", ">= 10").holds(10)
+
+
+@pytest.mark.parametrize(
+    ("metric", "text", "op", "value"),
+    [
+        ("p95", "less than 800ms", "<", 800.0),  # the CI/CD guide's spelling
+        ("error_rate", "less than 1%", "<", 0.01),
+        ("p99", "at most 1s", "<=", 1000.0),
+        ("rps", "at least 50/s", ">=", 50.0),
+        ("requests", "more than 100", ">", 100.0),
+        ("requests", "greater than 100", ">", 100.0),
+    ],
+)
+def test_operators_in_words(metric, text, op, value):
+    limit = parse_limit(metric, text)
+    assert (limit.op, limit.value) == (op, value)

@@ -178,3 +178,11 @@ def test_regression_errors_say_what_a_tolerance_looks_like(tmp_path):
     ]
     path = write(tmp_path, "conf.yaml", "version: 1\nregression:\n  confidence: 100%\n")
     assert problems_of(path) == [f"{path}:3 regression.confidence: expected from 50% to 99.9%, found 100.0%"]
+
+
+def test_keys_that_are_not_text_are_located(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text('version: 1\nendpoints:\n  200: {p95: "< 1s"}\n')
+    with pytest.raises(ProfileError) as error:
+        load_profile(path)
+    assert error.value.problems == [f"{path}:3 endpoints: expected a key in quotes or text, found 200"]

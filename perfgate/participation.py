@@ -1,0 +1,76 @@
+"""Which user classes took part in a run, and why one got no user.
+
+Locust gives fixed_count classes their users first and shares the rest by weight; with fewer
+users than classes (Locust's default is one user when nothing sets a count) some classes never
+run, and every endpoint only they request is NO DATA. The verdict names them and says why, and a
+NO DATA check whose key appears only in the source of such a class says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perfgate.naming import mentions
+
+
+@dataclass(frozen=True)
+class UserClass:
+    name: str
+    weight: float
+    fixed_count: int
+    peak: int  # the most users of this class that ran at once
+    literals: tuple[str, ...] = ()  # strings in its source (names, URLs): what it would request
+
+
+@dataclass(frozen=True)
+class Participation:
+    classes: tuple[UserClass, ...]
+    users: int | None  # the user count asked for; None when a load shape decides it
+    defaulted: bool = False  # nothing set a user count: Locust ran its default of one
+
+    @property
+    def idle(self) -> list[UserClass]:
+        return [c for c in self.classes if c.peak == 0]
+
+    def warnings(self) -> list[str]:
+        notes = []
+        if self.defaulted:
+            notes.append(
+                "no user count was set (-u/--users, LOCUST_USERS, users in locust.conf, or load.users in the "
+                "profile): Locust ran its default of 1 user"
+            )
+        idle = self.idle
+        if idle and len(idle) < len(self.classes):
+            names = ", ".join(c.name for c in idle)
+            notes.append(f"user class{'es' if len(idle) > 1 else ''} {names} got no user: {self.reason(idle[0])}")
+        return notes
+
+    def reason(self, idle: UserClass) -> str:
+        """Why `idle` got no user, in the terms Locust's dispatcher uses."""
+        users = self.users
+        count = f"{users} user{'s' if users != 1 else ''}"
+        asked = f"{count} (Locust's default)" if self.defaulted else f"-u {users}"
+        if users is None:
+            return "the load shape never gave it a user"
+        fixed = sum(c.fixed_count for c in self.classes)
+        weighted = [c for c in self.classes if not c.fixed_count]
+        if idle.fixed_count or users <= fixed:
+            return f"{asked} is not more than the {fixed} users that fixed_count classes take first"
+        left = users - fixed
+        if left < len(weighted):
+            return f"{asked} for {len(weighted)} user classes; run with at least -u {fixed + len(weighted)}"
+        total = sum(c.weight for c in weighted) or 1.0
+        share = left * idle.weight / total
+        return (
+            f"its weight {idle.weight:g} of {total:g} makes {share:.1f} of the {left} users shared by weight; "
+            f"raise -u or its weight"
+        )
+
+    def no_data_note(self, key: str) -> str:
+        """For a NO DATA key: the idle classes whose source is the only one that mentions it."""
+        idle = [c for c in self.idle if any(mentions(key, literal) for literal in c.literals)]
+        ran = [c for c in self.classes if c.peak and any(mentions(key, literal) for literal in c.literals)]
+        if not idle or ran:
+            return ""
+        names = " and ".join(c.name for c in idle)
+        return f"only {names} request{'s' if len(idle) == 1 else ''} it, and got no user: {self.reason(idle[0])}"

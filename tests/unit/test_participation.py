@@ -1,0 +1,86 @@
+"""Which user classes took part, why one got no user, and which NO DATA keys that explains."""
+
+from perfgate.participation import Participation, UserClass
+from perfgate.user_classes import literals
+
+
+def classes(*peaks: int, weights: tuple[float, ...] = (), fixed: tuple[int, ...] = ()) -> tuple[UserClass, ...]:
+    names = ("Devops", "Deploy", "Builds", "Reports")
+    return tuple(
+        UserClass(
+            names[i],
+            weights[i] if weights else 1.0,
+            fixed[i] if fixed else 0,
+            peak,
+            (f"GET /api/v1/{names[i].lower()}", "/api/v1/shared"),
+        )
+        for i, peak in enumerate(peaks)
+    )
+
+
+def test_locusts_default_of_one_user_for_four_classes():
+    run = Participation(classes(1, 0, 0, 0), users=1, defaulted=True)
+    assert [c.name for c in run.idle] == ["Deploy", "Builds", "Reports"]
+    default, idle = run.warnings()
+    assert "Locust ran its default of 1 user" in default
+    assert idle == (
+        "user classes Deploy, Builds, Reports got no user: "
+        "1 user (Locust's default) for 4 user classes; run with at least -u 4"
+    )
+
+
+def test_fewer_users_than_classes_on_the_command_line():
+    run = Participation(classes(1, 1, 0, 0), users=2)
+    assert run.warnings() == [
+        "user classes Builds, Reports got no user: -u 2 for 4 user classes; run with at least -u 4"
+    ]
+
+
+def test_fixed_count_classes_take_their_users_first():
+    run = Participation(classes(3, 0, 0, 0, fixed=(3, 0, 0, 0)), users=3)
+    assert run.reason(run.idle[0]) == "-u 3 is not more than the 3 users that fixed_count classes take first"
+
+
+def test_a_light_weight_rounds_to_no_user():
+    run = Participation(classes(5, 5, 0, 0, weights=(10, 10, 0.1, 0.1)), users=10)
+    assert run.reason(run.idle[0]) == (
+        "its weight 0.1 of 20.2 makes 0.0 of the 10 users shared by weight; raise -u or its weight"
+    )
+
+
+def test_no_warning_when_every_class_ran_or_none_did():
+    assert Participation(classes(1, 1, 1, 1), users=4).warnings() == []
+    assert Participation(classes(0, 0, 0, 0), users=4).warnings() == []
+
+
+def test_a_no_data_key_is_put_down_to_idle_classes_only_when_no_class_that_ran_requests_it():
+    run = Participation(classes(1, 0, 0, 0), users=1, defaulted=True)
+    note = run.no_data_note("GET /api/v1/reports")
+    assert note.startswith("only Reports requests it, and got no user: 1 user (Locust's default)")
+    assert run.no_data_note("GET /api/v1/shared") == ""  # Devops ran and requests it too
+    assert run.no_data_note("GET /api/v1/unknown") == ""
+    assert run.no_data_note("/api/v1/builds") == ""  # "GET /api/v1/builds" is the literal
+    assert run.no_data_note("GET /api/v1/builds").startswith("only Builds requests it")
+
+
+class Browse:  # a TaskSet: the scan reads classes and their `tasks`, so no Locust import is needed here
+    def page(self):
+        self.client.get("/inside/a/taskset", name="GET /taskset")
+
+
+class Base:
+    def on_start(self):
+        self.client.post("/login", name="POST /login")
+
+
+class Shopper(Base):
+    tasks = [Browse]  # noqa: RUF012  (as users write it)
+
+    def cart(self):
+        self.client.get(f"/cart/{id(self)}", name="/cart/:id")
+
+
+def test_the_strings_of_a_class_include_its_bases_and_tasksets():
+    found = set(literals(Shopper))
+    assert {"POST /login", "/login", "GET /taskset", "/inside/a/taskset", "/cart/:id"} <= found
+    assert "/cart/" in found  # the constant part of an f-string
