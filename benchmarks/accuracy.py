@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import BENCH_LOCUSTFILES, LocustCommand, run_locust, spread
+from perfgate.core.model import EndpointStats, histogram_of
 from perfgate.demo.launcher import start_demo_api
-from perfgate.model import EndpointStats, histogram_of
 
 QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99, "p99.9": 0.999}
 MIN_REQUESTS = 1000  # p99.9 means little on fewer

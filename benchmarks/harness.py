@@ -21,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from perfgate.sampling import regularized_beta
+from perfgate.core.sampling import regularized_beta
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import REPO, LocustCommand, rate, run_locust
-from perfgate.baseline import merge, read_baseline
-from perfgate.cli import load_result
+from perfgate.core.baseline import merge
+from perfgate.core.model import histogram_of
+from perfgate.core.regression import ALL_ENDPOINTS, requests_needed
+from perfgate.core.sampling import quantile_log_variance
 from perfgate.demo.launcher import start_demo_api
-from perfgate.model import histogram_of
-from perfgate.regression import ALL_ENDPOINTS, requests_needed
-from perfgate.sampling import quantile_log_variance
+from perfgate.rejudge import load_result
+from perfgate.store.results import read_baseline
 
 INJECTED = "GET /api/v1/projects"
 EFFECTS = (0.10, 0.25, 0.50)

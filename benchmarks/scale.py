@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from perfgate.assemble import RunFacts, assemble
-from perfgate.baseline import read_baseline
-from perfgate.buckets import bucket_width_ms
-from perfgate.live import LiveMonitor, empty_snapshot
-from perfgate.model import EndpointStats, Snapshot
-from perfgate.profile import load_profile
+from perfgate.config.profile import load_profile
+from perfgate.core.assemble import RunFacts, assemble
+from perfgate.core.buckets import bucket_width_ms
+from perfgate.core.live import LiveMonitor, empty_snapshot
+from perfgate.core.model import EndpointStats, Snapshot
 from perfgate.report import console, result_json, writers
+from perfgate.store.results import read_baseline
 
 PROFILE = """version: 1
 settings: { warmup: 0s }

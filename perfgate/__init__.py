@@ -1,15 +1,27 @@
 """perfgate: a CI/CD performance gate for Locust.
 
-`import perfgate` in a locustfile registers the Locust plugin. Outside Locust (the `perfgate`
-command, the demo API) nothing imports Locust: it monkey-patches the process with gevent, which
-the CLI and the demo server must not inherit.
+`import perfgate` in a locustfile registers the Locust plugin (perfgate.locust): Locust has been
+imported by then, since it imports the locustfile. Outside a Locust process (the `perfgate`
+command, the demo API) nothing imports Locust, which monkey-patches the process with gevent; a
+script that imports perfgate before Locust registers the plugin with `import perfgate.locust`,
+and `perfgate.set_defaults` does so on first use.
 """
 
+from __future__ import annotations
+
 import sys
+from typing import Any
 
 __version__ = "0.1.0"
+__all__ = ["__version__", "set_defaults"]
 
 if "locust" in sys.modules:
-    from perfgate.plugin import set_defaults
+    import perfgate.locust  # noqa: F401  (registers the plugin's listeners)
 
-    __all__ = ["__version__", "set_defaults"]
+
+def __getattr__(name: str) -> Any:
+    if name == "set_defaults":
+        from perfgate.locust import set_defaults
+
+        return set_defaults
+    raise AttributeError(f"module 'perfgate' has no attribute {name!r}")

@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from perfgate import __version__
-from perfgate.history import DEFAULT_HISTORY, default_history
-from perfgate.model import CONFIG_ERROR_EXIT_CODE
+from perfgate.core.model import CONFIG_ERROR_EXIT_CODE
+from perfgate.core.trend import DEFAULT_WINDOW
 from perfgate.report import writers
-from perfgate.trend import DEFAULT_WINDOW
+from perfgate.store.history import DEFAULT_HISTORY, default_history
 
 if TYPE_CHECKING:
-    from perfgate.model import Result
+    from perfgate.core.model import Result
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from perfgate.profile import ProfileError, load_profile
+    from perfgate.config.profile import ProfileError, load_profile
 
     failed = 0
     for path in args.files:
@@ -35,41 +35,11 @@ def _validate(args: argparse.Namespace) -> int:
     return CONFIG_ERROR_EXIT_CODE if failed else 0
 
 
-RUN_KEYS = ("verdict", "exit_code", "started_at", "duration_s", "host", "profile", "versions", "endpoints")
-
-
-def load_result(current: str, baseline_path: str | None, thresholds: str | None) -> Result:
-    """A stored result.json, re-judged against `baseline_path` when one is given. Raises
-    BaselineError or ProfileError for the caller to report."""
-    from perfgate.baseline import BaselineError, read_json
-    from perfgate.history import load_baseline
-    from perfgate.model import RESULT_SCHEMA, Result
-    from perfgate.profile import load_profile
-    from perfgate.regression import with_comparison
-
-    data = read_json(current, "result")
-    if data["schema"] != RESULT_SCHEMA:
-        raise BaselineError(f"{current}: expected the result.json of a run, found a merged baseline")
-    missing = [key for key in RUN_KEYS if key not in data]
-    if missing:
-        raise BaselineError(f"{current}: missing {', '.join(map(repr, missing))}: is it the result.json of a run?")
-    result = Result.from_dict(data)
-    if baseline_path is None:
-        return result
-    baseline = load_baseline(baseline_path, default_history(), result.profile)
-    if thresholds is None and result.profile and Path(result.profile).is_file():
-        thresholds = result.profile
-    profile = load_profile(thresholds) if thresholds else None
-    if profile is None:
-        print(f"perfgate: profile {result.profile!r} not found and no --thresholds given", file=sys.stderr)
-    on_inconclusive = profile.settings.on_inconclusive if profile else "inconclusive"
-    return with_comparison(result, profile.regression if profile else None, baseline, on_inconclusive)
-
-
 def _loaded(current: str, baseline_path: str | None, thresholds: str | None) -> Result | None:
     """load_result, with bad input reported on stderr (None)."""
-    from perfgate.baseline import BaselineError
-    from perfgate.profile import ProfileError
+    from perfgate.config.profile import ProfileError
+    from perfgate.core.baseline import BaselineError
+    from perfgate.rejudge import load_result
 
     try:
         return load_result(current, baseline_path, thresholds)
@@ -107,8 +77,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from perfgate.baseline import BaselineError, merge, read_baseline
-    from perfgate.report.files import write_atomic
+    from perfgate.core.baseline import BaselineError, merge
+    from perfgate.store.files import write_atomic
+    from perfgate.store.results import read_baseline
 
     try:
         merged = merge([read_baseline(path) for path in args.files])
@@ -121,8 +92,9 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _promote(args: argparse.Namespace) -> int:
-    from perfgate.baseline import BaselineError, promotion_refusal, read_json
-    from perfgate.report.files import write_atomic
+    from perfgate.core.baseline import BaselineError, promotion_refusal
+    from perfgate.store.files import write_atomic
+    from perfgate.store.results import read_json
 
     try:
         data = read_json(args.result, "result")
@@ -162,7 +134,7 @@ def _wait_for(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     """Records result files (--record), else prints the trend of one profile on one branch; exit 4
     when a series drifts beyond its tolerance, so a nightly job can gate on it."""
-    from perfgate.history import HistoryError
+    from perfgate.store.history import HistoryError
 
     try:
         if args.record:
@@ -176,8 +148,9 @@ def _history(args: argparse.Namespace) -> int:
 def _record(args: argparse.Namespace) -> int:
     import os
 
-    from perfgate.baseline import BaselineError, read_json
-    from perfgate.history import provenance, record
+    from perfgate.core.baseline import BaselineError
+    from perfgate.store.history import provenance, record
+    from perfgate.store.results import read_json
 
     branch, commit = provenance(os.environ)
     for path in args.record:
@@ -192,12 +165,12 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def _show_history(args: argparse.Namespace) -> int:
-    from perfgate.history import HistoryError, branches_and_profiles, trend_data
-    from perfgate.model import VERDICT_EXIT_CODES
-    from perfgate.profile import ProfileError, load_profile
-    from perfgate.report.files import write_atomic
+    from perfgate.config.profile import ProfileError, load_profile
+    from perfgate.core.model import VERDICT_EXIT_CODES
+    from perfgate.core.trend import judge_all, tolerances_for
     from perfgate.report.trends import HistoryView, render_html, render_text
-    from perfgate.trend import judge_all, tolerances_for
+    from perfgate.store.files import write_atomic
+    from perfgate.store.history import HistoryError, branches_and_profiles, trend_data
 
     recorded = branches_and_profiles(args.db)
     profile = args.profile or _only({p for p, _, _ in recorded}, "profile", args.db)
@@ -225,7 +198,7 @@ def _show_history(args: argparse.Namespace) -> int:
 
 
 def _only(values: set[str], what: str, db: str) -> str:
-    from perfgate.history import HistoryError
+    from perfgate.store.history import HistoryError
 
     if len(values) == 1:
         return next(iter(values))
@@ -235,7 +208,7 @@ def _only(values: set[str], what: str, db: str) -> str:
 
 
 def _schema(_args: argparse.Namespace) -> int:
-    from perfgate.profile import schema
+    from perfgate.config.profile import schema
 
     print(json.dumps(schema(), indent=2))
     return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from perfgate.units import glob_regex, parse_duration_s
+from perfgate.core.units import glob_regex, parse_duration_s
 
 SPEC_HELP = (
     "expected latency:<route glob>:<ms>, errors:<route glob>:<percent>, drop-index or slow-auth, "

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from perfgate.limits import format_value, metric_kind
-from perfgate.model import CheckResult, Result
+from perfgate.core.limits import format_value, metric_kind
+from perfgate.core.model import CheckResult, Result
 
 STATUS_LABELS = {
     "pass": "PASS",

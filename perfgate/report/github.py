@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from perfgate.model import Result
+from perfgate.core.model import Result
 from perfgate.report import markdown
 from perfgate.report.junit import source_location
 from perfgate.report.text import check_title

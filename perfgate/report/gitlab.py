@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from perfgate.model import Result
-from perfgate.report.files import write_atomic
+from perfgate.core.model import Result
+from perfgate.store.files import write_atomic
 
 LOAD_PERFORMANCE_FILE = "gl-load-performance.json"
 METRICS_FILE = "metrics.txt"

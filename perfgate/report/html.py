@@ -11,13 +11,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from perfgate.limits import format_value, metric_kind
-from perfgate.model import CheckResult, Result, histogram_of, profile_name
+from perfgate.core.limits import format_value, metric_kind
+from perfgate.core.model import CheckResult, Result, histogram_of, profile_name
 from perfgate.report.console import STATUS_LABELS, format_change, status_line
-from perfgate.report.files import write_atomic
 from perfgate.report.junit import source_location
 from perfgate.report.svg import LOG_FLOOR_MS, Chart, Series, render
 from perfgate.report.text import check_title
+from perfgate.store.files import write_atomic
 
 FILE_NAME = "report.html"
 MAX_ENDPOINT_LINES = 8  # more lines than this on one chart cannot be told apart

@@ -18,9 +18,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from perfgate.model import CheckResult, Result, profile_name
-from perfgate.report.files import write_atomic
+from perfgate.core.model import CheckResult, Result, profile_name
 from perfgate.report.text import check_title
+from perfgate.store.files import write_atomic
 
 FILE_NAME = "junit.xml"
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

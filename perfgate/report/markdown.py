@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from perfgate.limits import format_value, metric_kind
-from perfgate.model import CheckResult, Result, profile_name
+from perfgate.core.limits import format_value, metric_kind
+from perfgate.core.model import CheckResult, Result, profile_name
 from perfgate.report.console import STATUS_LABELS, format_change, status_line
-from perfgate.report.files import write_atomic
 from perfgate.report.text import check_title
+from perfgate.store.files import write_atomic
 
 FILE_NAME = "summary.md"
 ICONS = {"pass": "✅", "fail": "❌", "regression": "📉", "inconclusive": "⚠️"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from perfgate.model import Result
-from perfgate.report.files import write_atomic
+from perfgate.core.model import Result
+from perfgate.store.files import write_atomic
 
 FILE_NAME = "result.json"
 

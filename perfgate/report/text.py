@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perfgate.model import CheckResult
+from perfgate.core.model import CheckResult
 
 VERDICT_TITLES = {"pass": "PASS", "fail": "FAIL", "regression": "REGRESSION", "inconclusive": "INCONCLUSIVE"}
 

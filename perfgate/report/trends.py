@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from perfgate.history import RunRecord
-from perfgate.limits import format_value, metric_kind
+from perfgate.core.limits import format_value, metric_kind
+from perfgate.core.trend import Trend
 from perfgate.report.console import aligned
 from perfgate.report.html import STYLE
 from perfgate.report.svg import Chart, Series, render
-from perfgate.trend import Trend
+from perfgate.store.history import RunRecord
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SHOWN_METRICS = ("p95", "p99", "error_rate", "rps")  # p50 is in the charts

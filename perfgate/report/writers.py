@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from perfgate.model import Result
+from perfgate.core.model import Result
 from perfgate.report import gitlab, html, junit, markdown, result_json
 
 FORMATS: dict[str, Callable[[Result, Path], Path | list[Path]]] = {

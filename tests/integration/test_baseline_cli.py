@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from perfgate.model import RESULT_SCHEMA
+from perfgate.core.model import RESULT_SCHEMA
 from tests.processes import REPO, Finished, run_bounded
 from tests.unit.synthetic import run
 

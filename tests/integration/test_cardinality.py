@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from perfgate.cardinality import MAX_ENDPOINTS, TIMELINE_ENDPOINTS
+from perfgate.core.cardinality import MAX_ENDPOINTS, TIMELINE_ENDPOINTS
 from tests.integration.test_gate import write_profile
 from tests.processes import REPO, run_locust
 

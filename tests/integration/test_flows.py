@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.model import EndpointStats
+from perfgate.core.model import EndpointStats
 from tests.processes import LOCUSTFILES, REPO, run_locust
 
 FLOWS = {

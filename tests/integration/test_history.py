@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.baseline import BaselineError
-from perfgate.history import baseline, record, runs
+from perfgate.core.baseline import BaselineError
+from perfgate.store.history import baseline, record, runs
 from tests.processes import REPO, run_bounded
 from tests.unit.synthetic import ENDPOINTS, result_document, run
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.baseline import document_problems
+from perfgate.core.evaluate import exit_code_of, verdict_of
+from perfgate.core.model import Result
 from perfgate.demo.launcher import start_demo_api
-from perfgate.evaluate import exit_code_of, verdict_of
-from perfgate.model import Result
+from perfgate.store.results import document_problems
 from tests.processes import REPO, Finished, free_port, run_bounded
 
 pytestmark = pytest.mark.integration

@@ -7,9 +7,9 @@ import math
 import random
 from typing import Any
 
-from perfgate.baseline import RunData
-from perfgate.buckets import bucket_ms
-from perfgate.model import RESULT_SCHEMA, VERDICT_EXIT_CODES, EndpointStats, Snapshot, endpoint_summary
+from perfgate.core.baseline import RunData
+from perfgate.core.buckets import bucket_ms
+from perfgate.core.model import RESULT_SCHEMA, VERDICT_EXIT_CODES, EndpointStats, Snapshot, endpoint_summary
 
 ENDPOINTS = {f"GET /api/v1/e{i}": 20.0 + 15 * i for i in range(6)}
 

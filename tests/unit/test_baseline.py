@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from perfgate.baseline import BASELINE_SCHEMA, BaselineError, merge, promotion_refusal, read_baseline
-from perfgate.model import RESULT_SCHEMA, histogram_of
+from perfgate.core.baseline import BASELINE_SCHEMA, BaselineError, merge, promotion_refusal
+from perfgate.core.model import RESULT_SCHEMA, histogram_of
+from perfgate.store.results import read_baseline
 from tests.unit.synthetic import ENDPOINTS, run
 
 

@@ -2,8 +2,8 @@ import random
 
 import pytest
 
-from perfgate.buckets import bucket_ms, bucket_width_ms
-from perfgate.model import _stored, histogram_of
+from perfgate.core.buckets import bucket_ms, bucket_width_ms
+from perfgate.core.model import _stored, histogram_of
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ blips that must not break a step, and the verdict against capacity.min_users / m
 
 from pathlib import Path
 
-from perfgate.capacity import CapacitySearch
-from perfgate.profile import load_profile
+from perfgate.config.profile import load_profile
+from perfgate.core.capacity import CapacitySearch
 
 from .synthetic import Stream
 

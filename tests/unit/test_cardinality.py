@@ -1,7 +1,7 @@
 """Ungrouped ids in request names: grouping suggestions and the busiest endpoints kept."""
 
-from perfgate.cardinality import MAX_ENDPOINTS, busiest, warning
-from perfgate.naming import grouped
+from perfgate.core.cardinality import MAX_ENDPOINTS, busiest, warning
+from perfgate.core.naming import grouped
 
 
 def test_ids_uuids_and_hashes_in_paths_are_grouped_and_queries_dropped():

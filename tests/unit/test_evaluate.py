@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.evaluate import LiveFindings, evaluate, exit_code_of, min_requests_for, verdict_of
-from perfgate.model import CheckResult, EndpointStats, Snapshot
-from perfgate.profile import load_profile
+from perfgate.config.profile import load_profile
+from perfgate.core.evaluate import LiveFindings, evaluate, exit_code_of, min_requests_for, verdict_of
+from perfgate.core.model import CheckResult, EndpointStats, Snapshot
 
 
 def stats(method: str, name: str, times: list[int], failures: int = 0) -> EndpointStats:

@@ -1,6 +1,6 @@
 import pytest
 
-from perfgate.limits import parse_k6, parse_limit
+from perfgate.core.limits import parse_k6, parse_limit
 
 
 @pytest.mark.parametrize(

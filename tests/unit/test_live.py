@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from perfgate.evaluate import evaluate
-from perfgate.live import LiveMonitor
-from perfgate.model import Snapshot
-from perfgate.profile import load_profile
+from perfgate.config.profile import load_profile
+from perfgate.core.evaluate import evaluate
+from perfgate.core.live import LiveMonitor
+from perfgate.core.model import Snapshot
 
 from .synthetic import Stream
 

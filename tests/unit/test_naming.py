@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.baseline import read_baseline
-from perfgate.history import endpoint_series, record, runs
-from perfgate.naming import canonical_key, canonical_keys, endpoint_key, key_matches, suggestions
+from perfgate.core.naming import canonical_key, canonical_keys, endpoint_key, key_matches, suggestions
+from perfgate.store.history import endpoint_series, record, runs
+from perfgate.store.results import read_baseline
 
 COMPAT = Path(__file__).parents[1] / "data" / "compat" / "guide-before-key-change.json"
 

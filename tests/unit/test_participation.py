@@ -1,7 +1,7 @@
 """Which user classes took part, why one got no user, and which NO DATA keys that explains."""
 
-from perfgate.participation import Participation, UserClass
-from perfgate.user_classes import literals
+from perfgate.core.participation import Participation, UserClass
+from perfgate.locust.user_classes import literals
 
 
 def classes(*peaks: int, weights: tuple[float, ...] = (), fixed: tuple[int, ...] = ()) -> tuple[UserClass, ...]:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.profile import ProfileError, load_profile
+from perfgate.config.profile import ProfileError, load_profile
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from perfgate.redact import redact, redact_name
+from perfgate.core.redact import redact, redact_name
 
 
 @pytest.mark.parametrize(
@@ -56,6 +56,6 @@ def test_names_and_messages_without_secrets_are_unchanged(text):
     ],
 )
 def test_a_parameter_is_secret_when_a_word_of_its_name_is(name, secret):
-    from perfgate.redact import is_secret
+    from perfgate.core.redact import is_secret
 
     assert is_secret(name) is secret

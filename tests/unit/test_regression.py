@@ -5,11 +5,11 @@ from dataclasses import replace
 
 import pytest
 
-from perfgate.baseline import Baseline, RunData
-from perfgate.model import CheckResult, Result
-from perfgate.profile import Location, RegressionRule, RegressionSettings
-from perfgate.regression import ALL_ENDPOINTS, DEFAULT_SETTINGS, compare, measured_noise, with_comparison
-from perfgate.tolerances import parse_tolerance
+from perfgate.core.baseline import Baseline, RunData
+from perfgate.core.model import CheckResult, Result
+from perfgate.core.profile import DEFAULT_REGRESSION, Location, RegressionRule, RegressionSettings
+from perfgate.core.regression import ALL_ENDPOINTS, compare, measured_noise, with_comparison
+from perfgate.core.tolerances import parse_tolerance
 from tests.unit.synthetic import ENDPOINTS, run
 
 SLOW = "GET /api/v1/e2"
@@ -21,7 +21,7 @@ def rule(scope: str, key: str, metric: str, text: str, min_delta_ms: float | Non
 
 def settings(*rules: RegressionRule, **options) -> RegressionSettings:
     """A quiet runner (5% run noise) unless a test says otherwise: the mechanics are easier to see."""
-    return RegressionSettings(rules=rules or DEFAULT_SETTINGS.rules, **({"run_noise": 0.05} | options))
+    return RegressionSettings(rules=rules or DEFAULT_REGRESSION.rules, **({"run_noise": 0.05} | options))
 
 
 def statuses(comparison) -> dict[tuple[str, str], str]:
@@ -89,10 +89,10 @@ def test_a_slow_runner_does_not_flag_every_endpoint_but_shows_as_a_global_shift(
 def test_by_default_one_baseline_run_cannot_tell_a_slow_runner_from_a_slower_build():
     # 20% assumed run noise: a 30% shift of everything is set aside as undecidable, not flagged;
     # the same shift measured against a merged baseline of quiet runs is flagged
-    comparison = compare(DEFAULT_SETTINGS, Baseline("b", [run(1)]), run(2, count=5000, everything=1.3))
+    comparison = compare(DEFAULT_REGRESSION, Baseline("b", [run(1)]), run(2, count=5000, everything=1.3))
     assert "regression" not in statuses(comparison).values()
     assert any("all endpoints" in w for w in comparison.warnings)
-    merged = compare(DEFAULT_SETTINGS, Baseline("m", [run(1), run(3), run(4)]), run(2, count=5000, everything=1.3))
+    merged = compare(DEFAULT_REGRESSION, Baseline("m", [run(1), run(3), run(4)]), run(2, count=5000, everything=1.3))
     assert statuses(merged)[(ALL_ENDPOINTS, "p95")] == "regression"
 
 

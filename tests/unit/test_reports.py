@@ -12,7 +12,7 @@ import junitparser
 import pytest
 import xmlschema
 
-from perfgate.model import CheckResult, Result
+from perfgate.core.model import CheckResult, Result
 from perfgate.report import github, gitlab, html, junit, markdown, writers
 from perfgate.report.svg import CHAR_WIDTH, RIGHT, WIDTH, legend_positions, log_ticks, nice_ticks
 

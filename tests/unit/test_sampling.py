@@ -4,8 +4,8 @@ import statistics
 
 import pytest
 
-from perfgate.model import histogram_of
-from perfgate.sampling import (
+from perfgate.core.model import histogram_of
+from perfgate.core.sampling import (
     additive_fit,
     newcombe_difference,
     quantile_distribution,

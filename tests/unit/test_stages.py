@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.profile import ProfileError, load_profile
-from perfgate.stages import Stage, plan, step_at, total_s
+from perfgate.config.profile import ProfileError, load_profile
+from perfgate.core.stages import Stage, plan, step_at, total_s
 
 STAGE = "load:\n  stages:\n    - %s\n"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -15,13 +14,23 @@ from typing import Any
 import jsonschema
 import yaml
 
-from perfgate.limits import METRIC_NAMES, Limit, expected_form, parse_k6, parse_limit
-from perfgate.naming import key_matches
-from perfgate.stages import Step, plan, stage_of, stage_problem
-from perfgate.tolerances import Tolerance, parse_share, parse_tolerance
-from perfgate.units import parse_duration_s
+from perfgate.core.keypath import KeyPath, show_path
+from perfgate.core.limits import METRIC_NAMES, expected_form, parse_k6, parse_limit
+from perfgate.core.profile import (
+    Abort,
+    CapacitySettings,
+    LoadDefaults,
+    Location,
+    Profile,
+    RegressionRule,
+    RegressionSettings,
+    Rule,
+    Settings,
+)
+from perfgate.core.stages import Step, plan, stage_of, stage_problem
+from perfgate.core.tolerances import parse_share, parse_tolerance
+from perfgate.core.units import parse_duration_s
 
-KeyPath = tuple[str | int, ...]
 _ENV_VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 RULE_KEYS = f"{METRIC_NAMES}, or the options for, window, abort"
 MAX_PROFILE_ENTRIES = 20_000
@@ -35,124 +44,9 @@ class ProfileError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Location:
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclass(frozen=True)
-class Abort:
-    after_s: float = 0.0  # grace period from the start of measurement
-    for_s: float | None = None  # breached continuously this long before aborting
-
-
-@dataclass(frozen=True)
-class Rule:
-    scope: str  # endpoint | default | global
-    key: str  # the endpoint key as written ("GET /api/v1/reports/*"), or "default" / "global"
-    limit: Limit
-    path: str  # e.g. endpoints."GET /api/v1/projects".p95
-    location: Location
-    for_s: float | None = None  # fails only when breached continuously for this long
-    window_s: float | None = None  # judged on the last window_s seconds of the run only
-    abort: Abort | None = None  # stops the run as soon as it is breached
-
-    def matches(self, method: str, name: str) -> bool:
-        return key_matches(self.key, method, name)
-
-
-@dataclass(frozen=True)
-class RegressionRule:
-    scope: str  # endpoint | default | global
-    key: str
-    tolerance: Tolerance
-    path: str
-    location: Location
-    min_delta_ms: float | None = None  # None: regression.min_delta
-
-    def matches(self, method: str, name: str) -> bool:
-        return key_matches(self.key, method, name)
-
-
-DEFAULT_GLOBAL_SHIFT = Tolerance("p95", 0.2, "+20%")
-
-
-DEFAULT_RUN_NOISE = 0.20
-
-
-@dataclass(frozen=True)
-class RegressionSettings:
-    """The profile's `regression:` block: what may not get worse than the baseline."""
-
-    rules: tuple[RegressionRule, ...] = ()
-    confidence: float = 0.95  # family-wise, over every regression check of the run
-    global_shift: Tolerance | None = DEFAULT_GLOBAL_SHIFT  # None: no global-shift check
-    # assumed when the baseline holds fewer than 3 runs; benchmarks/quality.py measured 19-24% between
-    # runs on a 2-core CI machine, and 5% made the global-shift check flag 19% of unchanged runs
-    run_noise: float = DEFAULT_RUN_NOISE
-    endpoint_noise: float = 0.03
-    min_delta_ms: float = 5.0
-    source: str = ""  # where the block was written; empty for the built-in defaults
-
-
-@dataclass(frozen=True)
-class LoadDefaults:
-    users: int | None = None
-    spawn_rate: float | None = None
-    run_time_s: int | None = None
-    mode: str = "fixed"  # fixed | stages | capacity
-    steps: tuple[Step, ...] = ()  # the planned load.stages (perfgate/stages.py)
-
-
-@dataclass(frozen=True)
-class CapacitySettings:
-    """The `capacity:` block: the capacity a run must show, and how long each step settles."""
-
-    min_users: int | None = None
-    min_rps: float | None = None
-    settle_s: float | None = None  # None: each step's spawn time + 2 s
-
-
-@dataclass(frozen=True)
-class Settings:
-    warmup_s: float = 0.0
-    warmup_until_spawned: bool = False
-    evaluate_every_s: float = 2.0
-    min_requests: int | None = None  # None: derived per check, see evaluate.min_requests_for
-    max_generator_cpu: float = 90.0
-    on_inconclusive: str = "inconclusive"
-    request_timeout_s: float = 30.0  # HttpUser would wait for ever on a server that never answers
-    on_interrupt: str = "inconclusive"  # judge: an interrupted run with enough data gets a normal verdict
-
-
-@dataclass
-class Profile:
-    path: str
-    load: LoadDefaults = field(default_factory=LoadDefaults)
-    rules: list[Rule] = field(default_factory=list)
-    settings: Settings = field(default_factory=Settings)
-    regression: RegressionSettings | None = None
-    capacity: CapacitySettings = field(default_factory=CapacitySettings)
-
-
 @cache
 def schema() -> dict[str, Any]:
-    return json.loads(resources.files("perfgate").joinpath("profile.schema.json").read_text())
-
-
-def show_path(path: KeyPath) -> str:
-    parts = []
-    for part in path:
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-        else:
-            text = part if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", part) else json.dumps(part)
-            parts.append(("." if parts else "") + text)
-    return "".join(parts) or "(top level)"
+    return json.loads(resources.files("perfgate.config").joinpath("profile.schema.json").read_text())
 
 
 # --- reading YAML with locations -------------------------------------------------------------
@@ -399,19 +293,24 @@ def _rules(data: dict[str, Any], locations: dict[KeyPath, Location], file: str) 
     return rules, problems
 
 
+# settings keys and how each is read; a key the profile leaves out keeps Settings' default
+_SETTING_READERS: dict[str, tuple[str, Any]] = {
+    "evaluate_every": ("evaluate_every_s", parse_duration_s),
+    "min_requests": ("min_requests", int),
+    "max_generator_cpu": ("max_generator_cpu", float),
+    "on_inconclusive": ("on_inconclusive", str),
+    "request_timeout": ("request_timeout_s", parse_duration_s),
+    "on_interrupt": ("on_interrupt", str),
+}
+
+
 def _settings(data: dict[str, Any]) -> Settings:
-    settings = data.get("settings", {})
-    warmup = settings.get("warmup", 0)
-    return Settings(
-        warmup_s=0.0 if warmup == "spawn" else parse_duration_s(warmup),
-        warmup_until_spawned=warmup == "spawn",
-        evaluate_every_s=parse_duration_s(settings.get("evaluate_every", 2)),
-        min_requests=settings.get("min_requests"),
-        max_generator_cpu=float(settings.get("max_generator_cpu", 90)),
-        on_inconclusive=settings.get("on_inconclusive", "inconclusive"),
-        request_timeout_s=parse_duration_s(settings.get("request_timeout", "30s")),
-        on_interrupt=settings.get("on_interrupt", "inconclusive"),
-    )
+    given = data.get("settings", {})
+    values = {name: read(given[key]) for key, (name, read) in _SETTING_READERS.items() if key in given}
+    if "warmup" in given:
+        spawn = given["warmup"] == "spawn"
+        values |= {"warmup_until_spawned": spawn, "warmup_s": 0.0 if spawn else parse_duration_s(given["warmup"])}
+    return Settings(**values)
 
 
 def _regression(
@@ -438,22 +337,23 @@ def _regression(
             location = locations.get(item_path) or Location(file, 0)
             min_delta_ms = min_delta * 1000 if min_delta is not None else None
             rules.append(RegressionRule(scope, key, tolerance, show_path(item_path), location, min_delta_ms))
-    shift = block.get("global_shift", "+20%")
+    values: dict[str, Any] = {"rules": tuple(rules), "source": _locate(locations, ("regression",), file)}
+    if "global_shift" in block:
+        shift = block["global_shift"]
+        values["global_shift"] = parse_tolerance("p95", shift) if shift not in (False, "off") else None
     noise = block.get("noise", {})
-    confidence = parse_share(block.get("confidence", 0.95), "a confidence")
-    if not 0.5 <= confidence < 1:
-        where = _locate(locations, ("regression", "confidence"), file)
-        problems.append(f"{where} regression.confidence: expected from 50% to 99.9%, found {confidence:.1%}")
-    settings = RegressionSettings(
-        rules=tuple(rules),
-        confidence=confidence,
-        global_shift=parse_tolerance("p95", shift) if shift not in (False, "off") else None,
-        run_noise=parse_share(noise.get("run", DEFAULT_RUN_NOISE), "noise"),
-        endpoint_noise=parse_share(noise.get("endpoint", 0.03), "noise"),
-        min_delta_ms=parse_duration_s(block.get("min_delta", "5ms")) * 1000,
-        source=_locate(locations, ("regression",), file),
-    )
-    return settings, problems
+    for key, name in (("run", "run_noise"), ("endpoint", "endpoint_noise")):
+        if key in noise:
+            values[name] = parse_share(noise[key], "noise")
+    if "min_delta" in block:
+        values["min_delta_ms"] = parse_duration_s(block["min_delta"]) * 1000
+    if "confidence" in block:
+        values["confidence"] = parse_share(block["confidence"], "a confidence")
+        if not 0.5 <= values["confidence"] < 1:
+            where = _locate(locations, ("regression", "confidence"), file)
+            found = f"{values['confidence']:.1%}"
+            problems.append(f"{where} regression.confidence: expected from 50% to 99.9%, found {found}")
+    return RegressionSettings(**values), problems
 
 
 def load_profile(path: str | os.PathLike[str]) -> Profile:

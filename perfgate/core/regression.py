@@ -44,12 +44,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from perfgate.baseline import Baseline, RunData, pooled, run_data
-from perfgate.buckets import bucket_width_ms
-from perfgate.evaluate import MIN_REQUESTS_FLOOR, TAIL_REQUESTS, exit_code_of, verdict_of
-from perfgate.model import CheckResult, EndpointStats, Result, profile_name
-from perfgate.profile import Location, RegressionRule, RegressionSettings
-from perfgate.sampling import (
+from perfgate.core.baseline import Baseline, RunData, pooled, run_data
+from perfgate.core.buckets import bucket_width_ms
+from perfgate.core.evaluate import MIN_REQUESTS_FLOOR, TAIL_REQUESTS, exit_code_of, verdict_of
+from perfgate.core.model import CheckResult, EndpointStats, Result, profile_name
+from perfgate.core.profile import DEFAULT_REGRESSION, RegressionRule, RegressionSettings
+from perfgate.core.sampling import (
     LOG_FLOOR_MS,
     additive_fit,
     log_ms,
@@ -59,7 +59,7 @@ from perfgate.sampling import (
     student_quantile,
     variance_inflation,
 )
-from perfgate.tolerances import Tolerance
+from perfgate.core.tolerances import Tolerance
 
 GLOBAL = "global"
 ALL_ENDPOINTS = "all endpoints"
@@ -67,14 +67,6 @@ COMMON_MODE_ENDPOINTS = 4
 MEASURED_NOISE_RUNS = 3
 INTERVAL_CONFIDENCE = 0.90
 ADVISED_BEYOND_QUANTILE = 10  # requests above a quantile for ±10-15% precision (research §4.4)
-DEFAULT_SETTINGS = RegressionSettings(
-    rules=(
-        RegressionRule("default", "default", Tolerance("p95", 0.2, "+20%"), "(built-in) default.p95", Location("", 0)),
-        RegressionRule(
-            "global", GLOBAL, Tolerance("error_rate", 0.005, "+0.5pp"), "(built-in) global.error_rate", Location("", 0)
-        ),
-    )
-)
 
 
 def requests_needed(quantile: float) -> int:
@@ -684,7 +676,7 @@ def with_comparison(
     kept = [check for check in result.checks if check.kind != "regression"]
     invalid = [check.message for check in kept if check.kind == "run" and check.status == "inconclusive"]
     current = run_data(result.to_dict(), "this run", checked=checked)
-    comparison = compare(settings or DEFAULT_SETTINGS, baseline, current, invalid)
+    comparison = compare(settings or DEFAULT_REGRESSION, baseline, current, invalid)
     if settings is None:
         comparison.warnings.insert(0, "the profile has no regression: block; compared with the built-in defaults")
     earlier = set((result.comparison or {}).get("warnings", []))
@@ -696,5 +688,5 @@ def with_comparison(
         verdict=verdict,
         exit_code=exit_code_of(verdict, on_inconclusive),
         warnings=[w for w in result.warnings if w not in earlier] + comparison.warnings,
-        comparison=comparison.summary(baseline, settings or DEFAULT_SETTINGS),
+        comparison=comparison.summary(baseline, settings or DEFAULT_REGRESSION),
     )

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from locust import LoadTestShape
 
-from perfgate.capacity import CapacitySearch
-from perfgate.model import Snapshot
-from perfgate.stages import Step, step_at
+from perfgate.core.capacity import CapacitySearch
+from perfgate.core.model import Snapshot
+from perfgate.core.stages import Step, step_at
 
 
 class ProfileShape(LoadTestShape):

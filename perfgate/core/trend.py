@@ -23,13 +23,12 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from perfgate.profile import RegressionSettings
-from perfgate.tolerances import Tolerance
+from perfgate.core.profile import DEFAULT_REGRESSION, RegressionSettings
+from perfgate.core.tolerances import Tolerance
 
 ALL_ENDPOINTS = "all endpoints"
 MIN_RUNS = 6  # below this even a perfectly monotone series is not significant at 95% after Bonferroni
 DEFAULT_WINDOW = 30
-DEFAULT_TOLERANCES = (Tolerance("p95", 0.2, "+20%"), Tolerance("error_rate", 0.005, "+0.5pp"))
 _NORMAL = statistics.NormalDist()
 
 
@@ -120,7 +119,7 @@ def tolerances_for(settings: RegressionSettings | None, names: list[str]) -> dic
     chosen: dict[str, dict[str, Tolerance]] = {}
     for name in names:
         if settings is None:
-            chosen[name] = {t.metric: t for t in DEFAULT_TOLERANCES}
+            chosen[name] = {rule.tolerance.metric: rule.tolerance for rule in DEFAULT_REGRESSION.rules}
             continue
         method, _, path = name.partition(" ")
         scopes = ("global",) if name == ALL_ENDPOINTS else ("endpoint", "default", "global")

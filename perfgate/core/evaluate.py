@@ -6,10 +6,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from perfgate.limits import Limit, format_value
-from perfgate.model import VERDICT_EXIT_CODES, AbortRecord, CheckResult, EndpointStats, Snapshot
-from perfgate.naming import key_matches, suggestions
-from perfgate.profile import Profile, Rule, Settings
+from perfgate.core.limits import Limit, format_value
+from perfgate.core.model import VERDICT_EXIT_CODES, AbortRecord, CheckResult, EndpointStats, Snapshot
+from perfgate.core.naming import key_matches, suggestions
+from perfgate.core.profile import Profile, Rule, Settings
 
 # A percentile q is an order statistic: of n requests, n·(1-q) lie above it. With fewer than
 # three above it a p95 is in effect the maximum, and one slow request decides the check. So by

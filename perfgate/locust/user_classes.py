@@ -13,7 +13,7 @@ import inspect
 import sys
 from typing import Any
 
-from perfgate.participation import UserClass
+from perfgate.core.participation import UserClass
 
 
 def user_class(cls: type, peak: int) -> UserClass:

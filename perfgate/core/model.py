@@ -9,8 +9,8 @@ from itertools import accumulate
 from pathlib import PurePosixPath
 from typing import Any
 
-from perfgate.buckets import coarse_bucket_ms
-from perfgate.naming import endpoint_key
+from perfgate.core.buckets import coarse_bucket_ms
+from perfgate.core.naming import endpoint_key
 
 RESULT_SCHEMA = "perfgate.result/1"
 VERDICT_EXIT_CODES = {"pass": 0, "fail": 3, "regression": 4, "inconclusive": 5}

@@ -32,22 +32,23 @@ from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterR
 from locust.stats import RequestStats, StatsError
 
 from perfgate import __version__
-from perfgate.assemble import RunFacts, assemble
-from perfgate.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError, promotion_refusal
-from perfgate.buckets import bucket_ms
-from perfgate.capacity import CapacitySearch
-from perfgate.history import DEFAULT_HISTORY, HistoryError, default_history, load_baseline, provenance, record
-from perfgate.live import LiveMonitor, empty_snapshot
-from perfgate.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, CheckResult, EndpointStats, Result, Snapshot
-from perfgate.naming import endpoint_key
-from perfgate.participation import Participation
-from perfgate.profile import LoadDefaults, Profile, ProfileError, Settings, load_profile
-from perfgate.redact import redact, redact_name
+from perfgate.config.profile import ProfileError, load_profile
+from perfgate.core.assemble import RunFacts, assemble
+from perfgate.core.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError, promotion_refusal
+from perfgate.core.buckets import bucket_ms
+from perfgate.core.capacity import CapacitySearch
+from perfgate.core.live import LiveMonitor, empty_snapshot
+from perfgate.core.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, CheckResult, EndpointStats, Result, Snapshot
+from perfgate.core.naming import endpoint_key
+from perfgate.core.participation import Participation
+from perfgate.core.profile import LoadDefaults, Profile, Settings
+from perfgate.core.redact import redact, redact_name
+from perfgate.core.stages import total_s
+from perfgate.locust.shape import ProfileShape
+from perfgate.locust.user_classes import class_counts, user_class
 from perfgate.report import console, github, result_json, writers
-from perfgate.report.files import write_atomic
-from perfgate.shape import ProfileShape
-from perfgate.stages import total_s
-from perfgate.user_classes import class_counts, user_class
+from perfgate.store.files import write_atomic
+from perfgate.store.history import DEFAULT_HISTORY, HistoryError, default_history, load_baseline, provenance, record
 
 logger = logging.getLogger("perfgate")
 locust.stats.bucket_response_time = bucket_ms

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from perfgate.naming import grouped
+from perfgate.core.naming import grouped
 
 # above this many endpoints a run is almost surely ungrouped ids; reports list the busiest ones
 MAX_ENDPOINTS = 300

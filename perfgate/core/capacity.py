@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from perfgate.evaluate import evaluate
-from perfgate.limits import format_value
-from perfgate.model import CheckResult, Snapshot
-from perfgate.profile import Profile
-from perfgate.stages import Step
+from perfgate.core.evaluate import evaluate
+from perfgate.core.limits import format_value
+from perfgate.core.model import CheckResult, Snapshot
+from perfgate.core.profile import Profile
+from perfgate.core.stages import Step
 
 SETTLE_MARGIN_S = 2.0
 STEP_QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}

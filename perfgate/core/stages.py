@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from perfgate.units import parse_duration_s
+from perfgate.core.units import parse_duration_s
 
 SPIKE_SECONDS = 1.0
 STEP_SPAWN_SHARE = 0.2  # a step reaches its level within this share of its duration by default

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from perfgate.limits import PERCENTILE
+from perfgate.core.limits import PERCENTILE
 
 REGRESSION_METRICS = "p50 ... p99.9, error_rate, rps"
 _FORMS = {

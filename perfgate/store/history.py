@@ -24,11 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from perfgate.baseline import Baseline, BaselineError, read_baseline, run_data
-from perfgate.model import RESULT_SCHEMA, profile_name
-from perfgate.naming import canonical_key
-from perfgate.trend import ALL_ENDPOINTS
-from perfgate.units import glob_regex
+from perfgate.core.baseline import Baseline, BaselineError, run_data
+from perfgate.core.model import RESULT_SCHEMA, profile_name
+from perfgate.core.naming import canonical_key
+from perfgate.core.trend import ALL_ENDPOINTS
+from perfgate.core.units import glob_regex
+from perfgate.store.results import read_baseline
 
 DEFAULT_HISTORY = ".perfgate/history.db"
 HISTORY_PREFIX = "history:"

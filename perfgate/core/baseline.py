@@ -1,4 +1,5 @@
-"""Baselines: the result.json of an earlier run, or several runs merged into one file.
+"""Baselines as data: the runs a comparison reads (from a result.json, or several merged into
+one document), pooling and merging them. Reading them from files is perfgate.store.results' job.
 
 A merged baseline keeps each run's per-endpoint summary and histogram (so that the comparison can
 measure between-run noise) and the pooled histograms (what a report shows as "the baseline").
@@ -11,16 +12,11 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from perfgate import __version__
-from perfgate.model import RESULT_SCHEMA, EndpointStats, endpoint_summary, histogram_of
-from perfgate.naming import canonical_keys
-from perfgate.profile import show_path
+from perfgate.core.model import RESULT_SCHEMA, EndpointStats, endpoint_summary, histogram_of
+from perfgate.core.naming import canonical_keys
 
 BASELINE_SCHEMA = "perfgate.baseline/1"
 FIRST_BASELINE_HINT = (
@@ -69,57 +65,6 @@ class Baseline:
     runs: list[RunData]
 
 
-def read_json(path: str | Path, what: str) -> dict[str, Any]:
-    file = Path(path)
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"{path}: {what} file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{path}: cannot read the {what} file: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise BaselineError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); is it a perfgate result.json?") from None
-    except RecursionError:
-        raise BaselineError(f"{path}: nested too deeply to be a perfgate result.json") from None
-    if not isinstance(data, dict) or data.get("schema") not in (RESULT_SCHEMA, BASELINE_SCHEMA):
-        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise BaselineError(
-            f"{path}: schema: expected {RESULT_SCHEMA!r} (a result.json) or {BASELINE_SCHEMA!r} "
-            f"(from `perfgate baseline merge`), found {found!r}"
-        )
-    problems = document_problems(data)
-    if problems:
-        raise BaselineError("; ".join(f"{path}: {problem}" for problem in problems))
-    return data
-
-
-JSON_TYPES = {"array": "list", "object": "mapping", "string": "text", "integer": "whole number", "null": "null"}
-
-
-@functools.cache
-def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(resources.files("perfgate").joinpath("result.schema.json").read_text())
-    return jsonschema.Draft202012Validator(schema)
-
-
-def document_problems(data: dict[str, Any], most: int = 5) -> list[str]:
-    """What makes a result or baseline document unreadable, as `key.path: expected ..., found ...`
-    (the first `most`, by key path); the histograms' buckets are checked by _check_endpoints."""
-    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    problems = []
-    for error in errors[:most]:
-        where = show_path(tuple(error.absolute_path))
-        if error.validator == "required":
-            problems.append(f"{where}: missing key {error.message.split(chr(39))[1]!r}")
-            continue
-        expected = error.schema.get("x-expected") if isinstance(error.schema, dict) else None
-        if expected is None and error.validator == "type":
-            kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-            expected = " or ".join(f"a {JSON_TYPES.get(kind, kind)}" for kind in kinds)
-        problems.append(f"{where}: expected {expected or error.message}, found {json.dumps(error.instance)[:80]}")
-    return problems
-
-
 def _check_endpoints(endpoints: Any, where: str) -> None:
     if not isinstance(endpoints, dict):
         raise BaselineError(f"{where}: expected a mapping of endpoint to statistics, found {type(endpoints).__name__}")
@@ -160,16 +105,6 @@ def run_data(data: dict[str, Any], source: str, where: str = "", checked: bool =
         measured_s=float(measurement.get("measured_s") or data.get("duration_s") or 0.0),
         windows_s=list(measurement.get("windows_s") or []),
     )
-
-
-def read_baseline(path: str | Path) -> Baseline:
-    data = read_json(path, "baseline")
-    if data["schema"] == RESULT_SCHEMA:
-        return Baseline(str(path), [run_data(data, str(path))])
-    runs = data.get("runs")
-    if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) for r in runs):
-        raise BaselineError(f"{path}: runs: expected a list of the merged runs, found {runs!r}")
-    return Baseline(str(path), [run_data(run, str(path), f"runs[{i}].") for i, run in enumerate(runs)])
 
 
 def _stored_run(run: RunData) -> dict[str, Any]:

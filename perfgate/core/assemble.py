@@ -7,16 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from perfgate import cardinality
-from perfgate.baseline import Baseline
-from perfgate.capacity import CapacitySearch
-from perfgate.evaluate import evaluate, exit_code_of, verdict_of
-from perfgate.live import LiveMonitor
-from perfgate.model import CheckResult, EndpointStats, Result, Snapshot
-from perfgate.model import endpoint_summary as summarise
-from perfgate.participation import Participation
-from perfgate.profile import Profile
-from perfgate.regression import with_comparison
+from perfgate.core import cardinality
+from perfgate.core.baseline import Baseline
+from perfgate.core.capacity import CapacitySearch
+from perfgate.core.evaluate import evaluate, exit_code_of, verdict_of
+from perfgate.core.live import LiveMonitor
+from perfgate.core.model import CheckResult, EndpointStats, Result, Snapshot
+from perfgate.core.model import endpoint_summary as summarise
+from perfgate.core.participation import Participation
+from perfgate.core.profile import Profile
+from perfgate.core.regression import with_comparison
 
 
 @dataclass

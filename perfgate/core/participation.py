@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfgate.naming import mentions
+from perfgate.core.naming import mentions
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from perfgate.cardinality import MAX_ENDPOINTS, TIMELINE_ENDPOINTS, busiest
-from perfgate.evaluate import LiveFindings, breached, endpoint_label, targets
-from perfgate.limits import format_value
-from perfgate.model import AbortRecord, EndpointStats, Snapshot
-from perfgate.profile import Profile, Rule
+from perfgate.core.cardinality import MAX_ENDPOINTS, TIMELINE_ENDPOINTS, busiest
+from perfgate.core.evaluate import LiveFindings, breached, endpoint_label, targets
+from perfgate.core.limits import format_value
+from perfgate.core.model import AbortRecord, EndpointStats, Snapshot
+from perfgate.core.profile import Profile, Rule
 
 TIMELINE_QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 # The measured run is kept as at most this many windows (adjacent ones merge as the run grows):

@@ -22,7 +22,7 @@ import functools
 import re
 from typing import Any
 
-from perfgate.units import glob_regex
+from perfgate.core.units import glob_regex
 
 _METHOD_WORD = re.compile(r"^[A-Z]+$")  # GET, POST ... as a key's first word
 _ID_SEGMENT = re.compile(

@@ -1,0 +1,30 @@
+"""A stored result judged again against a baseline, offline: what `perfgate compare` and
+`perfgate report --baseline` show, and what the quality benchmark judges its runs with."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from perfgate.config.profile import load_profile
+from perfgate.core.model import Result
+from perfgate.core.regression import with_comparison
+from perfgate.store.history import default_history, load_baseline
+from perfgate.store.results import read_result
+
+
+def load_result(current: str, baseline_path: str | None, thresholds: str | None) -> Result:
+    """A stored result.json, re-judged against `baseline_path` when one is given, with the
+    regression: block of `thresholds` (default: the run's own profile, when its file is here).
+    Raises BaselineError or ProfileError for the caller to report."""
+    result = read_result(current)
+    if baseline_path is None:
+        return result
+    baseline = load_baseline(baseline_path, default_history(), result.profile)
+    if thresholds is None and result.profile and Path(result.profile).is_file():
+        thresholds = result.profile
+    profile = load_profile(thresholds) if thresholds else None
+    if profile is None:
+        print(f"perfgate: profile {result.profile!r} not found and no --thresholds given", file=sys.stderr)
+    on_inconclusive = profile.settings.on_inconclusive if profile else "inconclusive"
+    return with_comparison(result, profile.regression if profile else None, baseline, on_inconclusive)
