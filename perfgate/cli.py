@@ -208,7 +208,7 @@ def _only(values: set[str], what: str, db: str) -> str:
 
 
 def _schema(_args: argparse.Namespace) -> int:
-    from perfgate.config.profile import schema
+    from perfgate.config.schema import schema
 
     print(json.dumps(schema(), indent=2))
     return 0

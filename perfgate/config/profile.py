@@ -6,16 +6,16 @@ from __future__ import annotations
 import json
 import os
 import re
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
+from perfgate.config.schema import schema
+from perfgate.core import metrics
 from perfgate.core.keypath import KeyPath, show_path
-from perfgate.core.limits import METRIC_NAMES, expected_form, parse_k6, parse_limit
+from perfgate.core.limits import expected_form, parse_k6, parse_limit
 from perfgate.core.profile import (
     Abort,
     CapacitySettings,
@@ -32,7 +32,7 @@ from perfgate.core.tolerances import parse_share, parse_tolerance
 from perfgate.core.units import parse_duration_s
 
 _ENV_VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-RULE_KEYS = f"{METRIC_NAMES}, or the options for, window, abort"
+RULE_KEYS = f"{metrics.names()}, or the options for, window, abort"
 MAX_PROFILE_ENTRIES = 20_000
 
 
@@ -42,11 +42,6 @@ class ProfileError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-@cache
-def schema() -> dict[str, Any]:
-    return json.loads(resources.files("perfgate.config").joinpath("profile.schema.json").read_text())
 
 
 # --- reading YAML with locations -------------------------------------------------------------
@@ -277,7 +272,7 @@ def _rules(data: dict[str, Any], locations: dict[KeyPath, Location], file: str) 
     if "default" in data:
         blocks.append(("default", "default", ("default",), data["default"]))
     blocks += [("endpoint", key, ("endpoints", key), value) for key, value in data.get("endpoints", {}).items()]
-    abort_on = set(data.get("abort_on", []))
+    abort_on = {found.name for found in map(metrics.metric, data.get("abort_on", [])) if found}  # aliases resolved
     for scope, key, path, block in blocks:
         for item_path, metric, text, options in _block_items(path, block):
             where = _locate(locations, item_path, file)
@@ -323,9 +318,9 @@ def _regression(
     rules: list[RegressionRule] = []
     scoped = [(scope, scope, (scope,), block[scope]) for scope in ("global", "default") if scope in block]
     scoped += [("endpoint", key, ("endpoints", key), value) for key, value in block.get("endpoints", {}).items()]
-    for scope, key, path, metrics in scoped:
-        min_delta = _seconds(metrics.get("min_delta"))
-        for metric, text in metrics.items():
+    for scope, key, path, tolerances in scoped:
+        min_delta = _seconds(tolerances.get("min_delta"))
+        for metric, text in tolerances.items():
             if metric == "min_delta":
                 continue
             item_path: KeyPath = ("regression", *path, metric)

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfgate.core.evaluate import evaluate
-from perfgate.core.limits import format_value
+from perfgate.core.metrics import TRENDED_PERCENTILES, format_value, percentiles
 from perfgate.core.model import CheckResult, Snapshot
 from perfgate.core.profile import Profile
 from perfgate.core.stages import Step
 
 SETTLE_MARGIN_S = 2.0
-STEP_QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
 
 @dataclass
@@ -103,9 +102,7 @@ class CapacitySearch:
             rps=stats.total.requests / duration if duration > 0 else 0.0,
             error_rate=stats.total.error_rate,
             percentiles={
-                key: dict(zip(STEP_QUANTILES, e.percentiles(tuple(STEP_QUANTILES.values())), strict=True))
-                for key, e in sorted(stats.endpoints.items())
-                if e.requests
+                key: percentiles(e, TRENDED_PERCENTILES) for key, e in sorted(stats.endpoints.items()) if e.requests
             },
             failed=failed,
             held=not failed,

@@ -6,17 +6,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from perfgate.core.limits import Limit, format_value
+from perfgate.core.limits import Limit
+from perfgate.core.metrics import Metric, format_value, metric
 from perfgate.core.model import VERDICT_EXIT_CODES, AbortRecord, CheckResult, EndpointStats, Snapshot
 from perfgate.core.naming import key_matches, suggestions
 from perfgate.core.profile import Profile, Rule, Settings
-
-# A percentile q is an order statistic: of n requests, n·(1-q) lie above it. With fewer than
-# three above it a p95 is in effect the maximum, and one slow request decides the check. So by
-# default a check needs 3 / (1 - q) requests after warm-up (p90: 30, p95: 60, p99: 300, p99.9: 3000)
-# and 30 for means, extremes and rates; counts and rps are their own evidence.
-TAIL_REQUESTS = 3
-MIN_REQUESTS_FLOOR = 30
 
 
 @dataclass
@@ -33,30 +27,19 @@ class LiveFindings:
 
 
 def min_requests_for(limit: Limit, settings: Settings) -> int:
-    if limit.metric in ("requests", "failures", "rps"):
-        return 0
-    if settings.min_requests is not None:
-        return settings.min_requests
-    quantile = limit.quantile
-    if quantile is not None and quantile < 1:
-        return max(MIN_REQUESTS_FLOOR, math.ceil(TAIL_REQUESTS / (1 - quantile) - 1e-9))
-    return MIN_REQUESTS_FLOOR
+    """settings.min_requests, or what the metric needs (core.metrics); counts and rps need none."""
+    needs = _row(limit).needs
+    return needs if not needs or settings.min_requests is None else settings.min_requests
 
 
 def metric_value(stats: EndpointStats, limit: Limit, duration_s: float) -> float:
-    quantile = limit.quantile
-    if quantile is not None:
-        return stats.percentile(quantile)
-    values = {
-        "avg": stats.avg,
-        "min": stats.min_response_time or 0.0,
-        "max": stats.max_response_time,
-        "error_rate": stats.error_rate,
-        "failures": float(stats.failures),
-        "requests": float(stats.requests),
-        "rps": stats.requests / duration_s if duration_s > 0 else 0.0,
-    }
-    return values[limit.metric]
+    return _row(limit).read(stats, duration_s)
+
+
+def _row(limit: Limit) -> Metric:
+    found = metric(limit.metric)
+    assert found is not None  # a Limit is parsed from a metric of the table
+    return found
 
 
 def breached(rule: Rule, stats: EndpointStats, duration_s: float) -> tuple[bool, float]:

@@ -15,11 +15,10 @@ from typing import Any
 
 from perfgate.core.cardinality import MAX_ENDPOINTS, TIMELINE_ENDPOINTS, busiest
 from perfgate.core.evaluate import LiveFindings, breached, endpoint_label, targets
-from perfgate.core.limits import format_value
+from perfgate.core.metrics import TRENDED_PERCENTILES, format_value, percentiles
 from perfgate.core.model import AbortRecord, EndpointStats, Snapshot
 from perfgate.core.profile import Profile, Rule
 
-TIMELINE_QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 # The measured run is kept as at most this many windows (adjacent ones merge as the run grows):
 # enough for batch-means variances (regression.py), small enough for result.json.
 MAX_WINDOWS = 32
@@ -35,8 +34,7 @@ def interval_summary(stats: EndpointStats, duration_s: float) -> dict[str, float
         "rps": round(stats.requests / duration_s, 3) if duration_s > 0 else 0.0,
         "error_rate": round(stats.error_rate, 5),
     }
-    values = stats.percentiles(tuple(TIMELINE_QUANTILES.values()))
-    return summary | dict(zip(TIMELINE_QUANTILES, values, strict=True))
+    return summary | percentiles(stats, TRENDED_PERCENTILES)
 
 
 @dataclass

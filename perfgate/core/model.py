@@ -10,12 +10,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from perfgate.core.buckets import coarse_bucket_ms
+from perfgate.core.metrics import SUMMARY_PERCENTILES, percentiles
 from perfgate.core.naming import endpoint_key
 
 RESULT_SCHEMA = "perfgate.result/1"
 VERDICT_EXIT_CODES = {"pass": 0, "fail": 3, "regression": 4, "inconclusive": 5}
 CONFIG_ERROR_EXIT_CODE = 2
-SUMMARY_QUANTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 
 
 @dataclass
@@ -234,7 +234,7 @@ def endpoint_summary(
         "failures": stats.failures,
         "error_rate": stats.error_rate,
         "rps": stats.requests / duration_s if duration_s > 0 else 0.0,
-        **dict(zip(SUMMARY_QUANTILES, stats.percentiles(tuple(SUMMARY_QUANTILES.values())), strict=True)),
+        **percentiles(stats, SUMMARY_PERCENTILES),
         "max": stats.max_response_time,
         "min": stats.min_response_time,
         "avg": stats.avg,

@@ -46,7 +46,8 @@ from urllib.parse import urlsplit
 
 from perfgate.core.baseline import Baseline, RunData, pooled, run_data
 from perfgate.core.buckets import bucket_width_ms
-from perfgate.core.evaluate import MIN_REQUESTS_FLOOR, TAIL_REQUESTS, exit_code_of, verdict_of
+from perfgate.core.evaluate import exit_code_of, verdict_of
+from perfgate.core.metrics import requests_for
 from perfgate.core.model import CheckResult, EndpointStats, Result, profile_name
 from perfgate.core.profile import DEFAULT_REGRESSION, RegressionRule, RegressionSettings
 from perfgate.core.sampling import (
@@ -71,12 +72,12 @@ ADVISED_BEYOND_QUANTILE = 10  # requests above a quantile for ±10-15% precision
 
 def requests_needed(quantile: float) -> int:
     """Below this a quantile is in effect the maximum and is not compared at all (as for thresholds)."""
-    return max(MIN_REQUESTS_FLOOR, math.ceil(TAIL_REQUESTS / (1 - quantile) - 1e-9))
+    return requests_for(quantile)
 
 
 def requests_advised(quantile: float) -> int:
     """What a comparison at a 20% tolerance usually needs per side: p95 200, p99 1000."""
-    return max(MIN_REQUESTS_FLOOR, math.ceil(ADVISED_BEYOND_QUANTILE / (1 - quantile) - 1e-9))
+    return requests_for(quantile, ADVISED_BEYOND_QUANTILE)
 
 
 @dataclass(frozen=True)

@@ -9,26 +9,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from perfgate.core.limits import PERCENTILE
+from perfgate.core.metrics import Kind, metric, names
 
-REGRESSION_METRICS = "p50 ... p99.9, error_rate, rps"
-_FORMS = {
-    "latency": (re.compile(r"^\s*\+\s*(\d+(?:\.\d+)?)\s*%\s*$"), 'a rise like "+20%"'),
-    "error_rate": (re.compile(r"^\s*\+\s*(\d+(?:\.\d+)?)\s*pp\s*$"), 'a rise in percentage points like "+0.5pp"'),
-    "rps": (re.compile(r"^\s*-\s*(\d+(?:\.\d+)?)\s*%\s*$"), 'a fall like "-15%"'),
+# per kind: the tolerance's pattern and how a message names what it expects (also in the schema)
+TOLERANCE_FORMS: dict[Kind, tuple[str, str]] = {
+    Kind.LATENCY: (r"^\s*\+\s*(\d+(?:\.\d+)?)\s*%\s*$", 'a rise like "+20%"'),
+    Kind.ERROR_RATE: (r"^\s*\+\s*(\d+(?:\.\d+)?)\s*pp\s*$", 'a rise in percentage points like "+0.5pp"'),
+    Kind.RPS: (r"^\s*-\s*(\d+(?:\.\d+)?)\s*%\s*$", 'a fall like "-15%"'),
 }
+_COMPILED = {kind: re.compile(pattern) for kind, (pattern, _) in TOLERANCE_FORMS.items()}
 
 
-def tolerance_kind(metric: str) -> str | None:
-    """latency | error_rate | rps, or None for a metric without regression checks."""
-    if PERCENTILE.match(metric) and float(metric[1:]) < 100:
-        return "latency"
-    return metric if metric in ("error_rate", "rps") else None
+def tolerance_kind(name: str) -> Kind | None:
+    """The kind of a metric a tolerance may be set on (the table's `tolerance`), else None."""
+    found = metric(name)
+    return found.kind if found and found.tolerance else None
 
 
-def expected_tolerance(metric: str) -> str:
-    kind = tolerance_kind(metric)
-    return _FORMS[kind][1] if kind else f"a metric: {REGRESSION_METRICS}"
+def expected_tolerance(name: str) -> str:
+    kind = tolerance_kind(name)
+    return TOLERANCE_FORMS[kind][1] if kind else f"a metric: {names(tolerance=True)}"
 
 
 @dataclass(frozen=True)
@@ -38,29 +38,31 @@ class Tolerance:
     text: str
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> Kind:
         kind = tolerance_kind(self.metric)
         assert kind is not None
         return kind
 
     @property
     def quantile(self) -> float:
-        return float(self.metric[1:]) / 100
+        found = metric(self.metric)
+        assert found is not None and found.quantile is not None
+        return found.quantile
 
     def describe(self) -> str:
         return self.text.replace(" ", "")
 
 
-def parse_tolerance(metric: str, text: object) -> Tolerance:
-    kind = tolerance_kind(metric)
+def parse_tolerance(name: str, text: object) -> Tolerance:
+    kind = tolerance_kind(name)
     if kind is None:
-        raise ValueError(f"expected a metric with regression checks ({REGRESSION_METRICS}), found {metric!r}")
-    pattern, expected = _FORMS[kind]
-    match = pattern.match(text) if isinstance(text, str) else None
+        raise ValueError(f"expected a metric with regression checks ({names(tolerance=True)}), found {name!r}")
+    match = _COMPILED[kind].match(text) if isinstance(text, str) else None
     if match is None:
-        raise ValueError(f"expected {expected}, found {text!r}")
-    number = float(match.group(1))
-    return Tolerance(metric, number / 100, text.strip())
+        raise ValueError(f"expected {TOLERANCE_FORMS[kind][1]}, found {text!r}")
+    found = metric(name)
+    assert found is not None and isinstance(text, str)
+    return Tolerance(found.name, float(match.group(1)) / 100, text.strip())
 
 
 def parse_share(text: object, what: str) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from perfgate.core.limits import format_value, metric_kind
+from perfgate.core.metrics import Kind, format_value, shown
 from perfgate.core.model import CheckResult, Result
 
 STATUS_LABELS = {
@@ -31,7 +31,7 @@ _ORDER = {"fail": 0, "regression": 1, "no_data": 2, "inconclusive": 3, "improvem
 
 
 def _actual(check: CheckResult) -> str:
-    return format_value(metric_kind(check.metric) or "count", check.actual)
+    return shown(check.metric, check.actual)
 
 
 def status_line(result: Result) -> str:
@@ -65,7 +65,7 @@ def format_change(check: CheckResult, value: float | None) -> str:
 
 
 def _value(check: CheckResult, value: float | None) -> str:
-    return "-" if value is None else format_value(metric_kind(check.metric) or "count", value)
+    return "-" if value is None else shown(check.metric, value)
 
 
 def regression_table(checks: list[CheckResult]) -> list[str]:
@@ -141,11 +141,11 @@ def capacity_table(capacity: dict[str, Any]) -> list[str]:
     rows = [("STEP", "USERS", "RPS", "ERRORS", "SLOWEST P95", "STATUS")]
     for step in capacity["steps"]:
         slowest = max(step["percentiles"].items(), key=lambda item: item[1]["p95"], default=None)
-        p95 = f"{format_value('latency', slowest[1]['p95'])} {slowest[0]}" if slowest else "-"
-        rps = format_value("rps", step["rps"])
-        errors = format_value("error_rate", step["error_rate"])
+        p95 = f"{format_value(Kind.LATENCY, slowest[1]['p95'])} {slowest[0]}" if slowest else "-"
+        rps = format_value(Kind.RPS, step["rps"])
+        errors = format_value(Kind.ERROR_RATE, step["error_rate"])
         rows.append((f"{step['step']} {step['label']}", str(step["users"]), rps, errors, p95, step["status"]))
-    held = f"capacity: {capacity['users']} users, {format_value('rps', capacity['rps'])}"
+    held = f"capacity: {capacity['users']} users, {format_value(Kind.RPS, capacity['rps'])}"
     held += f" (step {capacity['held_step']})" if capacity["held_step"] else " (no step held)"
     broke = capacity["first_failure"]
     return [*aligned(rows), held + (f"; first failure: {broke}" if broke else "; no step broke")]

@@ -11,7 +11,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from perfgate.core.limits import format_value, metric_kind
+from perfgate.core.metrics import shown
 from perfgate.core.model import CheckResult, Result, histogram_of, profile_name
 from perfgate.report.console import STATUS_LABELS, format_change, status_line
 from perfgate.report.junit import source_location
@@ -39,7 +39,7 @@ h1.regression { color: #bc4c00; } h1.inconclusive { color: #9a6700; }
 
 
 def _value(metric: str, value: Any) -> str:
-    return "-" if value is None else format_value(metric_kind(metric) or "count", value)
+    return "-" if value is None else shown(metric, value)
 
 
 def _table(header: list[str], rows: list[tuple[str, list[str]]], numeric: set[int], wide: int = -1) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from perfgate.core.limits import format_value, metric_kind
+from perfgate.core.metrics import shown
 from perfgate.core.model import CheckResult, Result, profile_name
 from perfgate.report.console import STATUS_LABELS, format_change, status_line
 from perfgate.report.text import check_title
@@ -29,7 +29,7 @@ def _cell(text: str) -> str:
 
 
 def _value(metric: str, value: float | None) -> str:
-    return "-" if value is None else format_value(metric_kind(metric) or "count", value)
+    return "-" if value is None else shown(metric, value)
 
 
 def _check_row(check: CheckResult) -> str:

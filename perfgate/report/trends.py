@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from perfgate.core.limits import format_value, metric_kind
+from perfgate.core.metrics import Kind, format_value, shown
 from perfgate.core.trend import Trend
 from perfgate.report.console import aligned
 from perfgate.report.html import STYLE
@@ -35,8 +35,7 @@ class HistoryView:
 def _format(metric: str, value: float | None) -> str:
     if metric == "capacity_users":
         return "-" if value is None else f"{value:.0f}"
-    kind = "rps" if metric == "capacity_rps" else metric_kind(metric) or "count"
-    return format_value(kind, value)
+    return format_value(Kind.RPS, value) if metric == "capacity_rps" else shown(metric, value)
 
 
 def sparkline(values: list[float | None]) -> str:
@@ -59,8 +58,8 @@ def _run_rows(view: HistoryView) -> list[tuple[str, ...]]:
                 run.commit[:8],
                 run.verdict,
                 "-" if run.users is None else str(run.users),
-                format_value("rps", run.rps),
-                format_value("error_rate", run.error_rate),
+                format_value(Kind.RPS, run.rps),
+                format_value(Kind.ERROR_RATE, run.error_rate),
                 capacity,
             )
         )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from perfgate.core.baseline import Baseline, BaselineError, run_data
+from perfgate.core.metrics import trended
 from perfgate.core.model import RESULT_SCHEMA, profile_name
 from perfgate.core.naming import canonical_key
 from perfgate.core.trend import ALL_ENDPOINTS
@@ -36,7 +37,7 @@ HISTORY_PREFIX = "history:"
 SCHEMA_VERSION = 1
 BASELINE_RUNS = 5
 BUSY_TIMEOUT_S = 60.0
-TREND_METRICS = ("p50", "p95", "p99", "error_rate", "rps")
+TREND_METRICS = trended()  # the metric table's trended metrics: the endpoint columns below
 BRANCH_VARIABLES = (
     "PERFGATE_BRANCH",
     "GITHUB_HEAD_REF",
@@ -71,14 +72,10 @@ CREATE TABLE IF NOT EXISTS endpoints (
     run_id INTEGER NOT NULL REFERENCES runs (id),
     endpoint TEXT NOT NULL,
     requests INTEGER NOT NULL,
-    error_rate REAL NOT NULL,
-    rps REAL NOT NULL,
-    p50 REAL,
-    p95 REAL,
-    p99 REAL,
+    {columns},
     PRIMARY KEY (run_id, endpoint)
 );
-"""
+""".format(columns=",\n    ".join(f"{name} REAL" for name in TREND_METRICS))
 
 
 class HistoryError(Exception):
@@ -214,10 +211,11 @@ def record(path: str | Path, result: dict[str, Any], branch: str, commit: str) -
         run_id = connection.execute(
             f"INSERT INTO runs ({_RUN_COLUMNS.removeprefix('id, ')}, result) VALUES ({', '.join('?' * len(row))})", row
         ).lastrowid
+        columns = ("run_id", "endpoint", "requests", *TREND_METRICS)
         connection.executemany(
-            "INSERT INTO endpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO endpoints ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [
-                (run_id, key, e["requests"], e["error_rate"], e["rps"], e.get("p50"), e.get("p95"), e.get("p99"))
+                (run_id, key, e["requests"], *(e.get(name) for name in TREND_METRICS))
                 for key, e in (result.get("endpoints") or {}).items()
             ],
         )

@@ -172,7 +172,8 @@ def test_regression_errors_say_what_a_tolerance_looks_like(tmp_path):
         'version: 1\nregression:\n  default: { p95: "20%", error_rate: "+1%", avg: "+5%" }\n  confidence: 100%\n',
     )
     assert problems_of(path) == [
-        f"{path}:3 regression.default.avg: unknown key; expected p50 ... p99.9, error_rate, rps, or min_delta",
+        f"{path}:3 regression.default.avg: unknown key; "
+        "expected p50 ... p99.9, error_rate, rps, median, med, or min_delta",
         f'{path}:3 regression.default.error_rate: expected a rise in percentage points like "+0.5pp", found "+1%"',
         f'{path}:3 regression.default.p95: expected a rise like "+20%", found "20%"',
     ]
