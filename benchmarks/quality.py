@@ -1,4 +1,4 @@
-"""4. Gate quality, the number that matters most (../shared/research/regression-detection.md §9).
+"""4. Gate quality, the number that matters most (docs/design/statistics.md).
 
 Short CI runs of locustfiles/ci.py against the demo API, interleaved A B A B ...: A unchanged,
 B with `latency` injected on one endpoint at +10%, +25% or +50% of its p95 in the first A run

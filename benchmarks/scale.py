@@ -17,7 +17,8 @@ from perfgate.core.assemble import RunFacts, assemble
 from perfgate.core.buckets import bucket_width_ms
 from perfgate.core.live import LiveMonitor, empty_snapshot
 from perfgate.core.model import EndpointStats, Snapshot
-from perfgate.report import console, result_json, writers
+from perfgate.report import console, result_json
+from perfgate.report.output import Destinations, deliver
 from perfgate.store.results import read_baseline
 
 PROFILE = """version: 1
@@ -107,7 +108,7 @@ def measure(quick: bool, folder: Path) -> dict[str, Any]:
         result = assemble(profile, monitor, current, facts, baseline)
         judged = time.perf_counter()
         with tempfile.TemporaryDirectory(dir=folder) as report_dir:
-            writers.write(result, Path(report_dir))
+            deliver(result, Destinations(Path(report_dir), publish=False))
             console.render(result)
             sizes = {path.name: path.stat().st_size for path in Path(report_dir).iterdir()}
         done = time.perf_counter()

@@ -12,7 +12,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-__version__ = "0.1.0"
+from perfgate.version import __version__
+
 __all__ = ["__version__", "set_defaults"]
 
 if "locust" in sys.modules:

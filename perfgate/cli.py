@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfgate import __version__
 from perfgate.core.model import CONFIG_ERROR_EXIT_CODE
 from perfgate.core.trend import DEFAULT_WINDOW
-from perfgate.report import writers
+from perfgate.report.output import FORMATS, Destinations, deliver
 from perfgate.store.history import DEFAULT_HISTORY, default_history
+from perfgate.version import __version__
 
 if TYPE_CHECKING:
     from perfgate.core.model import Result
@@ -57,9 +58,8 @@ def _compare(args: argparse.Namespace) -> int:
     if result is None:
         return CONFIG_ERROR_EXIT_CODE
     print(console.render(result))
-    if args.report_dir:
-        for path in writers.write(result, Path(args.report_dir)):
-            print(f"perfgate: wrote {path}")
+    if args.report_dir:  # the files a live run writes, published where a live run publishes
+        deliver(result, Destinations(Path(args.report_dir)))
     return result.exit_code
 
 
@@ -68,12 +68,11 @@ def _report(args: argparse.Namespace) -> int:
     if result is None:
         return CONFIG_ERROR_EXIT_CODE
     report_dir = Path(args.report_dir) if args.report_dir else Path(args.result).parent
-    formats = list(writers.FORMATS) if "all" in args.format else args.format
+    formats = list(FORMATS) if "all" in args.format else args.format
     if args.baseline is None:
         formats = [name for name in formats if name != "json"]  # never rewrite the input unchanged
-    for path in writers.write(result, report_dir, formats):
-        print(f"perfgate: wrote {path}")
-    return 0
+    delivery = deliver(result, Destinations(report_dir, formats, publish=False))
+    return 1 if delivery.failed else 0
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -166,7 +165,7 @@ def _record(args: argparse.Namespace) -> int:
 
 def _show_history(args: argparse.Namespace) -> int:
     from perfgate.config.profile import ProfileError, load_profile
-    from perfgate.core.model import VERDICT_EXIT_CODES
+    from perfgate.core.model import VERDICT_EXIT_CODES, Verdict
     from perfgate.core.trend import judge_all, tolerances_for
     from perfgate.report.trends import HistoryView, render_html, render_text
     from perfgate.store.files import write_atomic
@@ -194,7 +193,7 @@ def _show_history(args: argparse.Namespace) -> int:
     if args.html:
         write_atomic(Path(args.html), render_html(view))
         print(f"perfgate: wrote {args.html}")
-    return VERDICT_EXIT_CODES["regression"] if view.drifting else 0
+    return VERDICT_EXIT_CODES[Verdict.REGRESSION] if view.drifting else 0
 
 
 def _only(values: set[str], what: str, db: str) -> str:
@@ -252,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--format",
         action="append",
-        choices=[*writers.FORMATS, "all"],
+        choices=[*FORMATS, "all"],
         required=True,
         help="repeatable; all = every report",
     )
@@ -303,6 +302,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_to_the_terminal() -> None:
+    """The `perfgate` logger's messages (the output step's) on stdout, problems on stderr."""
+    logger = logging.getLogger("perfgate")
+    if logger.handlers:
+        return
+    for stream, keep in (
+        (sys.stdout, lambda r: r.levelno < logging.WARNING),
+        (sys.stderr, lambda r: r.levelno >= logging.WARNING),
+    ):
+        handler = logging.StreamHandler(stream)
+        handler.addFilter(keep)
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["demo-api"]:
@@ -310,4 +325,5 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo_main(argv[1:])
     args = build_parser().parse_args(argv)
+    _log_to_the_terminal()
     return args.run(args)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from perfgate.config.profile import load_profile
-from perfgate.core.model import Result
+from perfgate.core.model import Result, Verdict
 from perfgate.core.regression import with_comparison
 from perfgate.store.history import default_history, load_baseline
 from perfgate.store.results import read_result
@@ -26,5 +26,5 @@ def load_result(current: str, baseline_path: str | None, thresholds: str | None)
     profile = load_profile(thresholds) if thresholds else None
     if profile is None:
         print(f"perfgate: profile {result.profile!r} not found and no --thresholds given", file=sys.stderr)
-    on_inconclusive = profile.settings.on_inconclusive if profile else "inconclusive"
+    on_inconclusive = profile.settings.on_inconclusive if profile else Verdict.INCONCLUSIVE
     return with_comparison(result, profile.regression if profile else None, baseline, on_inconclusive)

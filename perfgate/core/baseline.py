@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from perfgate import __version__
-from perfgate.core.model import RESULT_SCHEMA, EndpointStats, endpoint_summary, histogram_of
+from perfgate.core.model import RESULT_SCHEMA, EndpointStats, Verdict, endpoint_summary, histogram_of
 from perfgate.core.naming import canonical_keys
+from perfgate.version import __version__
 
 BASELINE_SCHEMA = "perfgate.baseline/1"
 FIRST_BASELINE_HINT = (
@@ -142,7 +142,7 @@ def pooled(runs: list[RunData], key: str) -> EndpointStats:
 def merge(baselines: list[Baseline]) -> dict[str, Any]:
     """One baseline document from several result files or baselines (their runs are flattened)."""
     runs = [run for baseline in baselines for run in baseline.runs]
-    refused = [f"{run.source} (verdict {run.verdict})" for run in runs if run.verdict not in ("pass", "")]
+    refused = [f"{run.source} (verdict {run.verdict})" for run in runs if run.verdict not in (Verdict.PASS, "")]
     if refused:
         raise BaselineError(f"only passing runs make a baseline; not passing: {', '.join(refused)}")
     keys = sorted({key for run in runs for key in run.endpoints})
@@ -160,7 +160,7 @@ def promotion_refusal(data: dict[str, Any]) -> str | None:
     """Why a result may not become the baseline, or None: only a passing run may."""
     if data.get("schema") != RESULT_SCHEMA:
         return f"expected a result.json ({RESULT_SCHEMA}), found schema {data.get('schema')!r}"
-    if data.get("verdict") != "pass":
+    if data.get("verdict") != Verdict.PASS:
         return f"its verdict is {data.get('verdict')!r} (exit code {data.get('exit_code')}); only a passing run may"
     return None
 

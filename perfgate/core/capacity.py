@@ -9,13 +9,13 @@ the step does. A check that lacks requests on a step is inconclusive there and d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from perfgate.core.evaluate import evaluate
 from perfgate.core.metrics import TRENDED_PERCENTILES, format_value, percentiles
-from perfgate.core.model import CheckResult, Snapshot
+from perfgate.core.model import CheckKind, CheckResult, Snapshot, Status
 from perfgate.core.profile import Profile
+from perfgate.core.records import CapacitySummary, StepSummary
 from perfgate.core.stages import Step
 
 SETTLE_MARGIN_S = 2.0
@@ -33,7 +33,7 @@ class StepOutcome:
     failed: list[CheckResult]
     held: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> StepSummary:
         return {
             "step": self.step.index,
             "label": self.step.label,
@@ -92,7 +92,7 @@ class CapacitySearch:
 
     def _judge(self, step: Step, stats: Snapshot) -> StepOutcome:
         checks = evaluate(self.profile, stats)
-        failed = [c for c in checks if c.status == "fail"]
+        failed = [c for c in checks if c.status == Status.FAIL]
         duration = stats.duration_s
         return StepOutcome(
             step=step,
@@ -113,7 +113,8 @@ class CapacitySearch:
         held, broke = self.held, self.broke
         if held is None and broke is None:
             message = "no step ran long enough to be judged: the run ended before the first step was over"
-            return [CheckResult("capacity", "users", "a judged step", None, "inconclusive", message, kind="capacity")]
+            judged = CheckResult("capacity", "users", "a judged step", None, Status.INCONCLUSIVE, message)
+            return [replace(judged, kind=CheckKind.CAPACITY)]
         users = held.step.users if held else 0
         rps = held.rps if held else 0.0
         found = f"capacity {users} users, {rps:.1f} rps"
@@ -127,16 +128,17 @@ class CapacitySearch:
                 metric,
                 f">= {format_value(metric, float(minimum))}",
                 actual,
-                "pass" if actual >= minimum else "fail",
+                Status.PASS if actual >= minimum else Status.FAIL,
                 found,
-                kind="capacity",
+                kind=CheckKind.CAPACITY,
             )
             for metric, minimum, actual in wanted
             if minimum is not None
         ]
-        return checks or [CheckResult("capacity", "users", "none set", float(users), "pass", found, kind="capacity")]
+        passed = CheckResult("capacity", "users", "none set", float(users), Status.PASS, found, kind=CheckKind.CAPACITY)
+        return checks or [passed]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> CapacitySummary:
         held, broke = self.held, self.broke
         return {
             "users": held.step.users if held else 0,

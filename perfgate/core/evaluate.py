@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 
 from perfgate.core.limits import Limit
 from perfgate.core.metrics import Metric, format_value, metric
-from perfgate.core.model import VERDICT_EXIT_CODES, AbortRecord, CheckResult, EndpointStats, Snapshot
+from perfgate.core.model import (
+    UNRESOLVED,
+    VERDICT_EXIT_CODES,
+    AbortRecord,
+    CheckResult,
+    EndpointStats,
+    Snapshot,
+    Status,
+    Verdict,
+)
 from perfgate.core.naming import key_matches, suggestions
 from perfgate.core.profile import Profile, Rule, Settings
 
@@ -88,16 +97,17 @@ def check(
         longest = live.longest.get(key, 0.0)
         if key in live.sustained:
             start, end = live.sustained[key]
-            status, message = "fail", f"breached continuously from {start:.0f}s to {end:.0f}s (for: {rule.for_s:g}s)"
+            status = Status.FAIL
+            message = f"breached continuously from {start:.0f}s to {end:.0f}s (for: {rule.for_s:g}s)"
         else:
-            status = "pass"
+            status = Status.PASS
             message = f"{shown}; the longest breach lasted {longest:.0f}s, less than for: {rule.for_s:g}s, limit"
     needed = min_requests_for(rule.limit, profile.settings)
-    if status == "pass" and judged.requests < needed:
-        status = "inconclusive"
+    if status == Status.PASS and judged.requests < needed:
+        status = Status.INCONCLUSIVE
         message = too_few(rule, judged, needed, duration, live)
     if live.abort is not None and (live.abort.rule, live.abort.endpoint) == key:
-        status, message = "fail", f"aborted the run at {live.abort.at_s:.1f}s: {live.abort.message}"
+        status, message = Status.FAIL, f"aborted the run at {live.abort.at_s:.1f}s: {live.abort.message}"
     if message.endswith("limit"):
         message += f" {rule.limit.describe()}"
     return CheckResult(
@@ -154,7 +164,7 @@ def no_data(rule: Rule, endpoint: str, why: str) -> CheckResult:
         metric=rule.limit.metric,
         limit=rule.limit.describe(),
         actual=None,
-        status="no_data",
+        status=Status.NO_DATA,
         message=why,
         rule=rule.path,
         source=str(rule.location),
@@ -183,20 +193,20 @@ def evaluate(
     return checks
 
 
-def verdict_of(checks: list[CheckResult]) -> str:
+def verdict_of(checks: list[CheckResult]) -> Verdict:
     """fail beats regression beats inconclusive (DESIGN.md exit codes)."""
     statuses = {c.status for c in checks}
-    if "fail" in statuses:
-        return "fail"
-    if "regression" in statuses:
-        return "regression"
-    if statuses & {"no_data", "inconclusive"}:
-        return "inconclusive"
-    return "pass"
+    if Status.FAIL in statuses:
+        return Verdict.FAIL
+    if Status.REGRESSION in statuses:
+        return Verdict.REGRESSION
+    if statuses & set(UNRESOLVED):
+        return Verdict.INCONCLUSIVE
+    return Verdict.PASS
 
 
-def exit_code_of(verdict: str, on_inconclusive: str = "inconclusive") -> int:
+def exit_code_of(verdict: Verdict, on_inconclusive: str = Verdict.INCONCLUSIVE) -> int:
     """settings.on_inconclusive lets a team treat an inconclusive run as a pass or a failure."""
-    if verdict == "inconclusive" and on_inconclusive != "inconclusive":
-        return VERDICT_EXIT_CODES[on_inconclusive]
+    if verdict == Verdict.INCONCLUSIVE and on_inconclusive != Verdict.INCONCLUSIVE:
+        return VERDICT_EXIT_CODES[Verdict(on_inconclusive)]
     return VERDICT_EXIT_CODES[verdict]

@@ -5,17 +5,51 @@ from __future__ import annotations
 import functools
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
 from itertools import accumulate
-from pathlib import PurePosixPath
 from typing import Any
 
 from perfgate.core.buckets import coarse_bucket_ms
 from perfgate.core.metrics import SUMMARY_PERCENTILES, percentiles
 from perfgate.core.naming import endpoint_key
+from perfgate.core.records import CapacitySummary, ComparisonSummary, EndpointSummary
 
 RESULT_SCHEMA = "perfgate.result/1"
-VERDICT_EXIT_CODES = {"pass": 0, "fail": 3, "regression": 4, "inconclusive": 5}
+ALL_ENDPOINTS = "all endpoints"  # what a check or series on every endpoint together is named
+
+
+class Status(StrEnum):
+    """What one check found."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    REGRESSION = "regression"
+    IMPROVEMENT = "improvement"
+    NO_DATA = "no_data"
+    INCONCLUSIVE = "inconclusive"
+
+
+class Verdict(StrEnum):
+    """What a whole run found; each has its exit code (DESIGN.md)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    REGRESSION = "regression"
+    INCONCLUSIVE = "inconclusive"
+
+
+class CheckKind(StrEnum):
+    THRESHOLD = "threshold"  # a limit of the profile
+    REGRESSION = "regression"  # a tolerance against a baseline
+    RUN = "run"  # whether the run can support a verdict at all
+    CAPACITY = "capacity"  # the capacity a stepped run found
+
+
+VERDICT_EXIT_CODES = {Verdict.PASS: 0, Verdict.FAIL: 3, Verdict.REGRESSION: 4, Verdict.INCONCLUSIVE: 5}
 CONFIG_ERROR_EXIT_CODE = 2
+# the order in which every report lists checks: what needs attention first
+STATUS_ORDER = (Status.FAIL, Status.REGRESSION, Status.NO_DATA, Status.INCONCLUSIVE, Status.IMPROVEMENT, Status.PASS)
+UNRESOLVED = (Status.NO_DATA, Status.INCONCLUSIVE)  # a check that could not be decided
 
 
 @dataclass
@@ -139,12 +173,12 @@ class CheckResult:
     metric: str
     limit: str  # a threshold ("< 500ms") or a tolerance ("+20%")
     actual: float | None
-    status: str  # pass | fail | regression | improvement | no_data | inconclusive
+    status: Status
     message: str
     rule: str = ""  # the profile key path that produced the check
     source: str = ""  # file:line of that key
     baseline: float | None = None
-    kind: str = "threshold"  # threshold | regression | run | capacity
+    kind: CheckKind = CheckKind.THRESHOLD
     # regression checks only: relative changes (0.25 = +25%); percentage points as fractions for error_rate
     change: float | None = None
     adjusted_change: float | None = None  # after removing the slowdown shared by every endpoint
@@ -167,7 +201,7 @@ class AbortRecord:
 
 @dataclass
 class Result:
-    verdict: str
+    verdict: Verdict
     exit_code: int
     started_at: str
     duration_s: float
@@ -175,15 +209,15 @@ class Result:
     profile: str
     versions: dict[str, str]
     checks: list[CheckResult]
-    endpoints: dict[str, dict[str, Any]]
+    endpoints: dict[str, EndpointSummary]
     timeline: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     measurement: dict[str, Any] = field(default_factory=dict)
     aborted: AbortRecord | None = None
-    total: dict[str, Any] = field(default_factory=dict)
+    total: EndpointSummary | dict[str, Any] = field(default_factory=dict)  # empty when nothing ran
     load: dict[str, Any] = field(default_factory=dict)
-    comparison: dict[str, Any] | None = None  # what the baseline comparison used and found
-    capacity: dict[str, Any] | None = None  # load.mode capacity: capacity.CapacitySearch.to_dict()
+    comparison: ComparisonSummary | None = None  # what the baseline comparison used and found
+    capacity: CapacitySummary | None = None  # load.mode capacity
 
     def to_dict(self) -> dict[str, Any]:
         """Shares the endpoint, time-line and comparison dicts with this Result (read them, do not
@@ -200,6 +234,8 @@ class Result:
         values["checks"] = [CheckResult(**_known(CheckResult, check)) for check in data.get("checks", [])]
         for check in values["checks"]:
             check.interval = tuple(check.interval) if check.interval else None  # type: ignore[assignment]
+            check.status, check.kind = Status(check.status), CheckKind(check.kind)
+        values["verdict"] = Verdict(values["verdict"])
         aborted = data.get("aborted")
         values["aborted"] = AbortRecord(**_known(AbortRecord, aborted)) if aborted else None
         return cls(**values)
@@ -224,17 +260,17 @@ def _bucket(text: str) -> float:
 
 def endpoint_summary(
     stats: EndpointStats, duration_s: float, windows: list[EndpointStats] | None = None
-) -> dict[str, Any]:
+) -> EndpointSummary:
     """The per-endpoint block of result.json: counts, rates, percentiles, the histogram and, for
     the baseline comparison, the same per measurement window (durations in measurement.windows_s)."""
-    summary = {
+    summary: EndpointSummary = {
         "method": stats.method,
         "name": stats.name,
         "requests": stats.requests,
         "failures": stats.failures,
         "error_rate": stats.error_rate,
         "rps": stats.requests / duration_s if duration_s > 0 else 0.0,
-        **percentiles(stats, SUMMARY_PERCENTILES),
+        **percentiles(stats, SUMMARY_PERCENTILES),  # type: ignore[typeddict-item]
         "max": stats.max_response_time,
         "min": stats.min_response_time,
         "avg": stats.avg,
@@ -256,4 +292,6 @@ def _stored(histogram: dict[float, int]) -> dict[str, int]:
 
 def profile_name(path: str) -> str:
     """ "ci" for thresholds/ci.yaml: how reports and baseline warnings name a profile."""
-    return PurePosixPath(path.replace("\\", "/")).stem or "profile"
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return (name[:dot] if dot > 0 else name) or "profile"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from perfgate.core.limits import Limit
+from perfgate.core.model import Verdict
 from perfgate.core.naming import key_matches
 from perfgate.core.stages import Step
 from perfgate.core.tolerances import Tolerance
@@ -98,9 +99,9 @@ class Settings:
     evaluate_every_s: float = 2.0
     min_requests: int | None = None  # None: derived per check, see evaluate.min_requests_for
     max_generator_cpu: float = 90.0
-    on_inconclusive: str = "inconclusive"
+    on_inconclusive: str = Verdict.INCONCLUSIVE  # or fail / pass: the exit code of an inconclusive run
     request_timeout_s: float = 30.0  # HttpUser would wait for ever on a server that never answers
-    on_interrupt: str = "inconclusive"  # judge: an interrupted run with enough data gets a normal verdict
+    on_interrupt: str = Verdict.INCONCLUSIVE  # judge: an interrupted run with enough data gets a normal verdict
 
 
 @dataclass

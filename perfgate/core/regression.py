@@ -1,6 +1,6 @@
 """Regression detection against a baseline: pure functions from two runs' histograms to checks.
 
-What was chosen, and why (../shared/research/regression-detection.md, §4, §7 and §8):
+What was chosen, and why (docs/design/statistics.md):
 
 - Latency: compare log ratios x = ln q_current − ln q_baseline of each endpoint's quantile (run-to-run
   noise is multiplicative). The baseline quantile is read from the pooled histogram of its runs, the
@@ -48,8 +48,18 @@ from perfgate.core.baseline import Baseline, RunData, pooled, run_data
 from perfgate.core.buckets import bucket_width_ms
 from perfgate.core.evaluate import exit_code_of, verdict_of
 from perfgate.core.metrics import requests_for
-from perfgate.core.model import CheckResult, EndpointStats, Result, profile_name
+from perfgate.core.model import (
+    ALL_ENDPOINTS,
+    CheckKind,
+    CheckResult,
+    EndpointStats,
+    Result,
+    Status,
+    Verdict,
+    profile_name,
+)
 from perfgate.core.profile import DEFAULT_REGRESSION, RegressionRule, RegressionSettings
+from perfgate.core.records import ComparisonSummary
 from perfgate.core.sampling import (
     LOG_FLOOR_MS,
     additive_fit,
@@ -63,7 +73,6 @@ from perfgate.core.sampling import (
 from perfgate.core.tolerances import Tolerance
 
 GLOBAL = "global"
-ALL_ENDPOINTS = "all endpoints"
 COMMON_MODE_ENDPOINTS = 4
 MEASURED_NOISE_RUNS = 3
 INTERVAL_CONFIDENCE = 0.90
@@ -124,13 +133,13 @@ class Comparison:
     noise: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # metric -> "endpoint (why)"
 
-    def summary(self, baseline: Baseline, settings: RegressionSettings) -> dict[str, Any]:
+    def summary(self, baseline: Baseline, settings: RegressionSettings) -> ComparisonSummary:
         return {
             "baseline": baseline.path,
             "baseline_runs": len(baseline.runs),
             "rules": settings.source or "built-in defaults (the profile has no regression: block)",
             "confidence": settings.confidence,
-            "checks": sum(1 for c in self.checks if c.kind == "regression"),
+            "checks": sum(1 for c in self.checks if c.kind == CheckKind.REGRESSION),
             "global_shift": {metric: math.expm1(g) for metric, g in self.shifts.items()},
             "noise": self.noise,
             "new_endpoints": self.new,
@@ -329,7 +338,7 @@ def _too_few(
         f"{requests_needed(quantile)} on a side, and resolving a {rule.tolerance.describe()} tolerance usually "
         f"takes about {requests_advised(quantile)}; run longer or with more users"
     )
-    return _check(rule, key, rule.tolerance, before, now, "inconclusive", message)
+    return _check(rule, key, rule.tolerance, before, now, Status.INCONCLUSIVE, message)
 
 
 def _rate_candidates(sides: Sides, targets: list[tuple[RegressionRule, str]], noise: Noise) -> list[Candidate]:
@@ -393,7 +402,7 @@ def _check(
     tolerance: Tolerance,
     baseline: float | None,
     current: float | None,
-    status: str,
+    status: Status,
     message: str,
     **measures: Any,
 ) -> CheckResult:
@@ -407,7 +416,7 @@ def _check(
         rule=rule.path if rule else "regression.global_shift",
         source=str(rule.location) if rule and rule.location.file else "",
         baseline=baseline,
-        kind="regression",
+        kind=CheckKind.REGRESSION,
         **measures,
     )
 
@@ -442,12 +451,12 @@ def _judge_ratio(candidate: Candidate, z_family: float, confidence: float) -> Ch
     described += f"; 90% interval {_percent(interval[0])} to {_percent(interval[1])}"
     family = f"{confidence:.0%} family-wise"
     if worse > limit and significant and large_enough:
-        status = "regression"
+        status = Status.REGRESSION
         message = f"{described}: beyond the tolerance {tolerance.describe()} and significant at {family}"
     elif worse < -limit and -worse - z_family * candidate.sd > 0:
-        status, message = "improvement", f"{described}: better by more than the tolerance, significant at {family}"
+        status, message = Status.IMPROVEMENT, f"{described}: better by more than the tolerance, significant at {family}"
     elif detectable > resolvable:
-        status = "inconclusive"
+        status = Status.INCONCLUSIVE
         smallest = _percent(math.expm1(direction * detectable))
         now, before = candidate.sizes
         counted = f"; {now} requests now, {before} in the baseline" if now else ""
@@ -457,10 +466,10 @@ def _judge_ratio(candidate: Candidate, z_family: float, confidence: float) -> Ch
             "or relax the tolerance"
         )
     elif worse > limit and significant:
-        status = "pass"
+        status = Status.PASS
         message = f"{described}: only {delta:+.1f} ms, below min_delta {candidate.min_delta_ms:g} ms"
     else:
-        status, message = "pass", f"{described}: within the tolerance {tolerance.describe()}"
+        status, message = Status.PASS, f"{described}: within the tolerance {tolerance.describe()}"
     return _check(
         candidate.rule,
         candidate.endpoint,
@@ -490,18 +499,18 @@ def _judge_errors(candidate: Candidate, z_family: float, confidence: float) -> C
         f"90% interval {lower * 100:+.2f} to {upper * 100:+.2f}pp)"
     )
     if difference > tolerance.value and family_lower > 0:
-        status = "regression"
+        status = Status.REGRESSION
         message = f"{described}: beyond {tolerance.describe()} and significant at {confidence:.0%} family-wise"
     elif difference < -tolerance.value and family_upper < 0:
-        status, message = "improvement", f"{described}: fewer errors by more than the tolerance"
+        status, message = Status.IMPROVEMENT, f"{described}: fewer errors by more than the tolerance"
     elif detectable > tolerance.value:
-        status = "inconclusive"
+        status = Status.INCONCLUSIVE
         message = (
             f"{described}: with {requests_now} requests this run can only detect a rise of "
             f"{detectable * 100:.2f}pp or more (tolerance {tolerance.describe()}): run longer or with more users"
         )
     else:
-        status, message = "pass", f"{described}: within the tolerance {tolerance.describe()}"
+        status, message = Status.PASS, f"{described}: within the tolerance {tolerance.describe()}"
     return _check(
         candidate.rule,
         candidate.endpoint,
@@ -531,7 +540,7 @@ def _targets(settings: RegressionSettings, sides: Sides) -> tuple[dict[str, list
             keys = [key for key in compared if _matches(rule, sides, key)]
             if not keys:
                 message = f"no endpoint with requests in both the baseline and this run matches {rule.key!r}"
-                missing.append(_check(rule, rule.key, rule.tolerance, 0.0, 0.0, "no_data", message))
+                missing.append(_check(rule, rule.key, rule.tolerance, 0.0, 0.0, Status.NO_DATA, message))
         else:
             keys = [key for key in compared if not any(_matches(r, sides, key) for r in keyed)]
         by_metric.setdefault(rule.tolerance.metric, []).extend((rule, key) for key in keys)
@@ -585,8 +594,8 @@ def compare(
     if not sides.keys() and settings.rules:
         checks.append(_nothing_in_common())
     for check in checks:
-        if invalid and check.status == "regression":
-            check.status = "inconclusive"
+        if invalid and check.status == Status.REGRESSION:
+            check.status = Status.INCONCLUSIVE
             check.message = f"{check.message}; but this run cannot support a comparison: {'; '.join(invalid)}"
     comparison.checks = checks
     comparison.warnings = compatibility_warnings(baseline, current) + _listed(comparison)
@@ -605,7 +614,7 @@ def _set_aside_default(
     defaults = {rule.path: rule for rule in settings.rules if rule.scope == "default"}
     kept = []
     for check in checks:
-        if check.status == "inconclusive" and (check.rule in defaults or check.endpoint == ALL_ENDPOINTS):
+        if check.status == Status.INCONCLUSIVE and (check.rule in defaults or check.endpoint == ALL_ENDPOINTS):
             smallest = f"detects {_percent(check.detectable)} at best" if check.detectable is not None else "?"
             comparison.skipped.setdefault(check.metric, []).append(f"{check.endpoint} ({smallest})")
         else:
@@ -614,13 +623,14 @@ def _set_aside_default(
         if path in assigned and not any(check.rule == path for check in kept):
             listed = ", ".join(comparison.skipped.get(rule.tolerance.metric, []))
             message = f"the default rule could judge no endpoint: {listed}; run longer or with more users"
-            kept.append(_check(rule, "default", rule.tolerance, None, None, "inconclusive", message))
+            kept.append(_check(rule, "default", rule.tolerance, None, None, Status.INCONCLUSIVE, message))
     return kept
 
 
 def _nothing_in_common() -> CheckResult:
     message = "no endpoint has requests in both the baseline and this run: is the baseline from another test?"
-    return CheckResult(ALL_ENDPOINTS, "endpoints", "in common", None, "no_data", message, kind="regression")
+    check = CheckResult(ALL_ENDPOINTS, "endpoints", "in common", None, Status.NO_DATA, message)
+    return replace(check, kind=CheckKind.REGRESSION)
 
 
 def _listed(comparison: Comparison) -> list[str]:
@@ -659,7 +669,7 @@ def compatibility_warnings(baseline: Baseline, current: RunData) -> list[str]:
             then, now = run.load.get(key), current.load.get(key)
             if then is not None and now is not None and then != now:
                 warnings.append(f"baseline {name} ran with {label} {then}, this run with {now}: load shapes differ")
-        if run.verdict and run.verdict != "pass":
+        if run.verdict and run.verdict != Verdict.PASS:
             warnings.append(f"baseline {name} did not pass (verdict {run.verdict})")
     return warnings
 
@@ -674,8 +684,8 @@ def with_comparison(
     """The result with its regression checks (re)computed against `baseline`, and the verdict and
     exit code that follow; threshold and run-level checks stay as they were judged live. `checked`:
     the result was made by this process (a stored one is checked like a baseline)."""
-    kept = [check for check in result.checks if check.kind != "regression"]
-    invalid = [check.message for check in kept if check.kind == "run" and check.status == "inconclusive"]
+    kept = [check for check in result.checks if check.kind != CheckKind.REGRESSION]
+    invalid = [check.message for check in kept if check.kind == CheckKind.RUN and check.status == Status.INCONCLUSIVE]
     current = run_data(result.to_dict(), "this run", checked=checked)
     comparison = compare(settings or DEFAULT_REGRESSION, baseline, current, invalid)
     if settings is None:

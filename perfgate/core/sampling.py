@@ -5,8 +5,8 @@
   n requests makes the k-th order statistic F̂⁻¹(U) with U ~ Beta(k, n-k+1), so the probability of
   each bucket is a difference of regularized incomplete betas: no draws, no n-sized arrays.
 - `variance_inflation`: batch means over per-window histograms; queueing makes neighbouring requests
-  alike and an i.i.d. bootstrap too narrow (../shared/research/regression-detection.md §4.5).
-- `median_polish`: endpoint × run effects of the baseline runs, for the between-run noise.
+  alike and an i.i.d. bootstrap too narrow (docs/design/statistics.md).
+- `additive_fit`: endpoint × run effects of the baseline runs, for the between-run noise.
 - `wilson` / `newcombe_difference`: intervals for error rates.
 """
 
@@ -17,7 +17,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 
 _NORMAL = statistics.NormalDist()
-LOG_FLOOR_MS = 0.001  # buckets.py keeps three digits down to microseconds; 0 is a clock artefact
+LOG_FLOOR_MS = 0.001  # buckets keep three digits down to a microsecond; 0 is a clock artefact
 
 
 def log_ms(value: float) -> float:
@@ -26,10 +26,6 @@ def log_ms(value: float) -> float:
 
 def normal_quantile(probability: float) -> float:
     return _NORMAL.inv_cdf(probability)
-
-
-def normal_cdf(value: float) -> float:
-    return _NORMAL.cdf(value)
 
 
 def student_quantile(probability: float, df: float) -> float:

@@ -23,10 +23,10 @@ import math
 import statistics
 from dataclasses import dataclass
 
+from perfgate.core.model import ALL_ENDPOINTS
 from perfgate.core.profile import DEFAULT_REGRESSION, RegressionSettings
 from perfgate.core.tolerances import Tolerance
 
-ALL_ENDPOINTS = "all endpoints"
 MIN_RUNS = 6  # below this even a perfectly monotone series is not significant at 95% after Bonferroni
 DEFAULT_WINDOW = 30
 _NORMAL = statistics.NormalDist()

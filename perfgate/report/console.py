@@ -5,16 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from perfgate.core.metrics import Kind, format_value, shown
-from perfgate.core.model import CheckResult, Result
+from perfgate.core.model import UNRESOLVED, CheckKind, CheckResult, Result, Status, Verdict
+from perfgate.report.text import STATUS_LABELS, ordered
 
-STATUS_LABELS = {
-    "pass": "PASS",
-    "fail": "FAIL",
-    "no_data": "NO DATA",
-    "inconclusive": "INCONCLUSIVE",
-    "regression": "REGRESSION",
-    "improvement": "IMPROVED",
-}
 REGRESSION_HEADER = (
     "STATUS",
     "ENDPOINT",
@@ -27,7 +20,6 @@ REGRESSION_HEADER = (
     "DETECTABLE",
     "TOLERANCE",
 )
-_ORDER = {"fail": 0, "regression": 1, "no_data": 2, "inconclusive": 3, "improvement": 4, "pass": 5}
 
 
 def _actual(check: CheckResult) -> str:
@@ -36,24 +28,20 @@ def _actual(check: CheckResult) -> str:
 
 def status_line(result: Result) -> str:
     total = len(result.checks)
-    counted = {status: sum(c.status == status for c in result.checks) for status in STATUS_LABELS}
-    if result.verdict == "pass":
+    counted = {status: sum(c.status == status for c in result.checks) for status in Status}
+    if result.verdict == Verdict.PASS:
         return f"perfgate: PASS ({total} checks passed)"
-    if result.verdict == "fail":
-        return f"perfgate: FAIL ({counted['fail']} of {total} checks failed)"
-    if result.verdict == "regression":
-        return f"perfgate: REGRESSION ({counted['regression']} of {total} checks regressed)"
-    unresolved = counted["no_data"] + counted["inconclusive"]
+    if result.verdict == Verdict.FAIL:
+        return f"perfgate: FAIL ({counted[Status.FAIL]} of {total} checks failed)"
+    if result.verdict == Verdict.REGRESSION:
+        return f"perfgate: REGRESSION ({counted[Status.REGRESSION]} of {total} checks regressed)"
+    unresolved = sum(counted[status] for status in UNRESOLVED)
     return f"perfgate: INCONCLUSIVE ({unresolved} of {total} checks had no data or could not be decided)"
 
 
 def aligned(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-
-
-def _ordered(checks: list[CheckResult]) -> list[CheckResult]:
-    return sorted(checks, key=lambda c: _ORDER.get(c.status, 9))
 
 
 def format_change(check: CheckResult, value: float | None) -> str:
@@ -72,12 +60,12 @@ def regression_table(checks: list[CheckResult]) -> list[str]:
     """Baseline, current, the change, the change net of the shift shared by every endpoint (what is
     judged) with its 90% interval, what the run could detect."""
     rows: list[tuple[str, ...]] = [REGRESSION_HEADER]
-    for check in _ordered(checks):
+    for check in ordered(checks):
         low, high = check.interval or (None, None)
         interval = "-" if low is None else f"{format_change(check, low)} .. {format_change(check, high)}"
         rows.append(
             (
-                STATUS_LABELS.get(check.status, check.status),
+                STATUS_LABELS[check.status],
                 check.endpoint,
                 check.metric,
                 _value(check, check.baseline),
@@ -104,19 +92,17 @@ def _comparison_notes(result: Result) -> list[str]:
 
 
 def render(result: Result) -> str:
-    gated = [c for c in result.checks if c.kind != "regression"]
-    compared = [c for c in result.checks if c.kind == "regression"]
+    gated = [c for c in result.checks if c.kind != CheckKind.REGRESSION]
+    compared = [c for c in result.checks if c.kind == CheckKind.REGRESSION]
     rows = [("STATUS", "ENDPOINT", "METRIC", "LIMIT", "ACTUAL")]
-    for check in _ordered(gated):
-        rows.append(
-            (STATUS_LABELS.get(check.status, check.status), check.endpoint, check.metric, check.limit, _actual(check))
-        )
+    for check in ordered(gated):
+        rows.append((STATUS_LABELS[check.status], check.endpoint, check.metric, check.limit, _actual(check)))
     lines = aligned(rows)
     if result.capacity is not None:
         lines += ["", *capacity_table(result.capacity)]
     if compared:
         lines += ["", *regression_table(compared), *_comparison_notes(result)]
-    details = [f"  {c.endpoint}: {c.message}{_where(c)}" for c in result.checks if c.status != "pass"]
+    details = [f"  {c.endpoint}: {c.message}{_where(c)}" for c in result.checks if c.status != Status.PASS]
     warnings = [f"warning: {warning}" for warning in result.warnings]
     errors = error_lines(result)
     notes = [_measurement(result)] if result.measurement else []

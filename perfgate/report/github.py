@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from perfgate.core.model import Result
+from perfgate.core.model import UNRESOLVED, Result, Status
 from perfgate.report import markdown
 from perfgate.report.junit import source_location
 from perfgate.report.text import check_title
@@ -28,7 +28,7 @@ def _escape_property(text: str) -> str:
 
 
 def annotations(result: Result) -> list[str]:
-    failed = [c for c in result.checks if c.status in ("fail", "regression")]
+    failed = [c for c in result.checks if c.status in (Status.FAIL, Status.REGRESSION)]
     lines = []
     for check in failed[:MAX_ANNOTATIONS]:
         properties = [f"title={_escape_property(f'perfgate {check.endpoint} {check_title(check)}')}"]
@@ -43,23 +43,25 @@ def annotations(result: Result) -> list[str]:
 
 
 def outputs(result: Result, report_dir: Path) -> dict[str, str]:
-    counted = {status: sum(c.status == status for c in result.checks) for status in ("fail", "regression")}
-    unresolved = sum(c.status in ("inconclusive", "no_data") for c in result.checks)
+    counted = {status: sum(c.status == status for c in result.checks) for status in Status}
+    unresolved = sum(c.status in UNRESOLVED for c in result.checks)
     return {
         "verdict": result.verdict,
         "exit-code": str(result.exit_code),
-        "failed": str(counted["fail"]),
-        "regressed": str(counted["regression"]),
+        "failed": str(counted[Status.FAIL]),
+        "regressed": str(counted[Status.REGRESSION]),
         "inconclusive": str(unresolved),
         "report-dir": str(report_dir),
         "result-json": str(report_dir / "result.json"),
     }
 
 
-def publish(result: Result, report_dir: Path, environ: Mapping[str, str], out: TextIO) -> bool:
-    """Does what a GitHub job expects when run there; False (and nothing) elsewhere."""
-    if environ.get("GITHUB_ACTIONS") != "true":
-        return False
+def applies(environ: Mapping[str, str]) -> bool:
+    return environ.get("GITHUB_ACTIONS") == "true"
+
+
+def publish(result: Result, report_dir: Path, environ: Mapping[str, str], out: TextIO) -> None:
+    """What a GitHub job expects: annotations, the step summary, the step's outputs."""
     for line in annotations(result):
         print(line, file=out)
     summary = environ.get("GITHUB_STEP_SUMMARY")
@@ -73,4 +75,3 @@ def publish(result: Result, report_dir: Path, environ: Mapping[str, str], out: T
     if output:
         with open(output, "a", encoding="utf-8") as handle:
             handle.writelines(f"{key}={value}\n" for key, value in outputs(result, report_dir).items())
-    return True

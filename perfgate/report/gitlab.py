@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from perfgate.core.model import Result
+from perfgate.core.model import UNRESOLVED, Result, Status
 from perfgate.store.files import write_atomic
 
 LOAD_PERFORMANCE_FILE = "gl-load-performance.json"
@@ -25,7 +25,7 @@ _UNSAFE_LABEL = re.compile(r"[#'\"\\\n]")
 
 def load_performance(result: Result) -> dict[str, Any]:
     total = result.total
-    passes = sum(c.status in ("pass", "improvement") for c in result.checks)
+    passes = sum(c.status in (Status.PASS, Status.IMPROVEMENT) for c in result.checks)
     fails = len(result.checks) - passes
     return {
         "metrics": {
@@ -57,15 +57,13 @@ def _number(value: float) -> str:
 
 
 def metrics_text(result: Result) -> str:
-    counted = {status: sum(c.status == status for c in result.checks) for status in ("fail", "regression")}
+    counted = {status: sum(c.status == status for c in result.checks) for status in Status}
     total = result.total
     families: dict[str, list[tuple[str, str]]] = {
         "perfgate_exit_code": [("", str(result.exit_code))],
-        "perfgate_failed_checks": [("", str(counted["fail"]))],
-        "perfgate_regressed_checks": [("", str(counted["regression"]))],
-        "perfgate_inconclusive_checks": [
-            ("", str(sum(c.status in ("inconclusive", "no_data") for c in result.checks)))
-        ],
+        "perfgate_failed_checks": [("", str(counted[Status.FAIL]))],
+        "perfgate_regressed_checks": [("", str(counted[Status.REGRESSION]))],
+        "perfgate_inconclusive_checks": [("", str(sum(c.status in UNRESOLVED for c in result.checks)))],
         "perfgate_requests": [("", str(total.get("requests", 0)))],
         "perfgate_rps": [("", _number(total.get("rps", 0.0)))],
         "perfgate_error_ratio": [("", _number(total.get("error_rate", 0.0)))],

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from perfgate.core.metrics import shown
-from perfgate.core.model import CheckResult, Result, histogram_of, profile_name
-from perfgate.report.console import STATUS_LABELS, format_change, status_line
+from perfgate.core.model import CheckKind, CheckResult, Result, Status, histogram_of, profile_name
+from perfgate.report.console import format_change, status_line
 from perfgate.report.junit import source_location
-from perfgate.report.svg import LOG_FLOOR_MS, Chart, Series, render
-from perfgate.report.text import check_title
+from perfgate.report.svg import AXIS_FLOOR_MS, Chart, Series, render
+from perfgate.report.text import STATUS_LABELS, check_title, ordered
 from perfgate.store.files import write_atomic
 
 FILE_NAME = "report.html"
@@ -61,9 +61,9 @@ def _rule(source: str) -> str:
 def _check_rows(checks: list[CheckResult]) -> list[tuple[str, list[str]]]:
     rows = []
     for check in checks:
-        regression = check.kind == "regression"
+        regression = check.kind == CheckKind.REGRESSION
         cells = [
-            STATUS_LABELS.get(check.status, check.status),
+            STATUS_LABELS[check.status],
             check.endpoint,
             check_title(check),
             _value(check.metric, check.actual),
@@ -79,9 +79,8 @@ def _check_rows(checks: list[CheckResult]) -> list[tuple[str, list[str]]]:
 def _checks(result: Result) -> str:
     """Checks that did not pass in the open; the passing ones folded (<details> needs no script)."""
     header = ["Status", "Endpoint", "Check", "Actual", "Baseline", "Change", "Rule", "Why"]
-    order = {"fail": 0, "regression": 1, "no_data": 2, "inconclusive": 3, "improvement": 4}
-    open_checks = sorted((c for c in result.checks if c.status != "pass"), key=lambda c: order.get(c.status, 9))
-    passed = [c for c in result.checks if c.status == "pass"]
+    open_checks = ordered([c for c in result.checks if c.status != Status.PASS])
+    passed = [c for c in result.checks if c.status == Status.PASS]
     parts = [_table(header, _check_rows(open_checks), {3, 4, 5}, 7)] if open_checks else []
     if passed:
         summary = f"{len(passed)} checks passed"
@@ -95,7 +94,7 @@ def _endpoints(result: Result) -> str:
     compared = {
         c.endpoint: (c.baseline, format_change(c, c.adjusted_change))
         for c in result.checks
-        if c.kind == "regression" and c.metric == "p95" and c.adjusted_change is not None
+        if c.kind == CheckKind.REGRESSION and c.metric == "p95" and c.adjusted_change is not None
     }
     header = ["Endpoint", "Requests", "Failures", "Errors", "rps", "p50", "p90", "p95", "p99", "max"]
     if result.comparison:
@@ -157,7 +156,7 @@ def time_charts(result: Result) -> list[Chart]:
 
 def charted(result: Result) -> list[str]:
     """The endpoints drawn: those with a check that did not pass first, then the busiest."""
-    flagged = {c.endpoint for c in result.checks if c.status not in ("pass", "improvement")}
+    flagged = {c.endpoint for c in result.checks if c.status not in (Status.PASS, Status.IMPROVEMENT)}
     stats = result.endpoints
     return sorted(stats, key=lambda k: (k not in flagged, -stats[k]["requests"], k))[:MAX_ENDPOINT_LINES]
 
@@ -173,7 +172,7 @@ def distribution_chart(result: Result) -> Chart:
         seen, points = 0, []
         for bucket in sorted(histogram):
             seen += histogram[bucket]
-            points.append((max(float(bucket), LOG_FLOOR_MS), seen / total * 100))
+            points.append((max(float(bucket), AXIS_FLOOR_MS), seen / total * 100))
         series.append(Series(key, points))
     return Chart(
         "Response-time distribution (cumulative)", "ms (log scale)", "% of requests", series, log_x=True, y_max=100

@@ -1,5 +1,5 @@
 """junit.xml: one testsuite per profile, one testcase per check, shaped for the parsers that CI
-systems really run (../shared/research/ci-conventions.md §1):
+systems really run (docs/design/ci.md):
 
 - classname "perfgate.<profile>.<endpoint>" with the endpoint's dots replaced, since Jenkins splits
   a classname at its last dot into package and class;
@@ -18,13 +18,12 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from perfgate.core.model import CheckResult, Result, profile_name
+from perfgate.core.model import UNRESOLVED, CheckKind, CheckResult, Result, Status, profile_name
 from perfgate.report.text import check_title
 from perfgate.store.files import write_atomic
 
 FILE_NAME = "junit.xml"
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_UNRESOLVED = ("inconclusive", "no_data")
 
 
 def _clean(text: str) -> str:
@@ -50,16 +49,16 @@ def _classname(suite: str, check: CheckResult) -> str:
 
 def _outcome(check: CheckResult, unresolved_passed: bool) -> tuple[str, str] | None:
     """(element, type) for a check that did not simply pass."""
-    if check.status in ("fail", "regression"):
-        return "failure", "threshold" if check.status == "fail" else "regression"
-    if check.status in _UNRESOLVED:
+    if check.status in (Status.FAIL, Status.REGRESSION):
+        return "failure", "threshold" if check.status == Status.FAIL else "regression"
+    if check.status in UNRESOLVED:
         return ("skipped" if unresolved_passed else "error"), check.status
     return None
 
 
 def _body(check: CheckResult) -> str:
     lines = [check.message]
-    if check.baseline is not None and check.kind == "regression":
+    if check.baseline is not None and check.kind == CheckKind.REGRESSION:
         lines.append(f"baseline {check.baseline:g}, current {check.actual if check.actual is not None else '-'}")
     if check.noise:
         lines.append(f"noise: {check.noise}")

@@ -7,20 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from perfgate.core.metrics import shown
-from perfgate.core.model import CheckResult, Result, profile_name
-from perfgate.report.console import STATUS_LABELS, format_change, status_line
-from perfgate.report.text import check_title
+from perfgate.core.model import CheckKind, CheckResult, Result, Status, profile_name
+from perfgate.report.console import format_change, status_line
+from perfgate.report.text import STATUS_LABELS, check_title, ordered
 from perfgate.store.files import write_atomic
 
 FILE_NAME = "summary.md"
-ICONS = {"pass": "✅", "fail": "❌", "regression": "📉", "inconclusive": "⚠️"}
 STATUS_ICONS = {
-    "pass": "✅",
-    "fail": "❌",
-    "regression": "📉",
-    "improvement": "📈",
-    "inconclusive": "⚠️",
-    "no_data": "⚠️",
+    Status.PASS: "✅",
+    Status.FAIL: "❌",
+    Status.REGRESSION: "📉",
+    Status.IMPROVEMENT: "📈",
+    Status.INCONCLUSIVE: "⚠️",
+    Status.NO_DATA: "⚠️",
 }
 
 
@@ -33,10 +32,10 @@ def _value(metric: str, value: float | None) -> str:
 
 
 def _check_row(check: CheckResult) -> str:
-    baseline = _value(check.metric, check.baseline) if check.kind == "regression" else ""
-    change = format_change(check, check.adjusted_change) if check.kind == "regression" else ""
+    baseline = _value(check.metric, check.baseline) if check.kind == CheckKind.REGRESSION else ""
+    change = format_change(check, check.adjusted_change) if check.kind == CheckKind.REGRESSION else ""
     cells = [
-        f"{STATUS_ICONS.get(check.status, '')} {STATUS_LABELS.get(check.status, check.status)}",
+        f"{STATUS_ICONS[check.status]} {STATUS_LABELS[check.status]}",
         f"`{check.endpoint}`",
         check_title(check),
         _value(check.metric, check.actual),
@@ -55,7 +54,7 @@ def _changes(result: Result) -> dict[str, str]:
     return {
         c.endpoint: format_change(c, c.adjusted_change)
         for c in result.checks
-        if c.kind == "regression" and c.metric == "p95" and c.adjusted_change is not None
+        if c.kind == CheckKind.REGRESSION and c.metric == "p95" and c.adjusted_change is not None
     }
 
 
@@ -101,15 +100,14 @@ def headline(result: Result) -> str:
     if load.get("workers"):
         context.append(f"{load['workers']} workers")
     status = status_line(result).removeprefix("perfgate: ")
-    return f"### {ICONS.get(result.verdict, '')} perfgate · {status} ({', '.join(context)})"
+    return f"### {STATUS_ICONS[Status(result.verdict)]} perfgate · {status} ({', '.join(context)})"
 
 
 def render(result: Result) -> str:
     lines = [headline(result), ""]
-    unresolved = [c for c in result.checks if c.status != "pass"]
-    order = {"fail": 0, "regression": 1, "no_data": 2, "inconclusive": 3, "improvement": 4}
+    unresolved = [c for c in result.checks if c.status != Status.PASS]
     if unresolved:
-        lines += [*CHECK_HEADER, *(_check_row(c) for c in sorted(unresolved, key=lambda c: order[c.status])), ""]
+        lines += [*CHECK_HEADER, *(_check_row(c) for c in ordered(unresolved)), ""]
     if result.comparison:
         comparison = result.comparison
         lines.append(f"Baseline `{comparison['baseline']}` ({comparison['baseline_runs']} runs).")

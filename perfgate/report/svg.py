@@ -12,7 +12,7 @@ WIDTH, PLOT_HEIGHT = 760, 192
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 28, 40
 LEGEND_ROW = 16
 CHAR_WIDTH = 6.5  # of the 11 px sans-serif labels, for laying out the legend
-LOG_FLOOR_MS = 0.01  # the log axis starts at 10 µs: a 0 ms bucket is a clock artefact
+AXIS_FLOOR_MS = 0.01  # a log axis starts at 10 µs: a 0 ms bucket is a clock artefact
 
 
 @dataclass
@@ -46,7 +46,7 @@ def nice_ticks(high: float, count: int = 5) -> list[float]:
 
 def log_ticks(low: float, high: float) -> list[float]:
     """1, 2, 5, 10, 20, 50 ... from the largest at or below `low` to the smallest at or above `high`."""
-    exponent = math.floor(math.log10(max(low, LOG_FLOOR_MS)))
+    exponent = math.floor(math.log10(max(low, AXIS_FLOOR_MS)))
     candidates: list[float] = []
     while not candidates or candidates[-1] < high:
         candidates += [mantissa * 10.0**exponent for mantissa in (1, 2, 5)]
@@ -84,7 +84,7 @@ def render(chart: Chart) -> str:
     height = top + PLOT_HEIGHT + BOTTOM
     plot_w, plot_h = WIDTH - LEFT - RIGHT, PLOT_HEIGHT
     if chart.log_x:
-        x_ticks = log_ticks(max(min(xs), LOG_FLOOR_MS), max(xs))
+        x_ticks = log_ticks(max(min(xs), AXIS_FLOOR_MS), max(xs))
         x_low, x_high = math.log10(x_ticks[0]), math.log10(x_ticks[-1])
     else:
         x_ticks = nice_ticks(max(xs))

@@ -1,14 +1,26 @@
-"""Short texts that every report names the same way."""
+"""Short texts and orders that every report names the same way."""
 
 from __future__ import annotations
 
-from perfgate.core.model import CheckResult
+from perfgate.core.model import STATUS_ORDER, CheckKind, CheckResult, Status
 
-VERDICT_TITLES = {"pass": "PASS", "fail": "FAIL", "regression": "REGRESSION", "inconclusive": "INCONCLUSIVE"}
+STATUS_LABELS = {
+    Status.PASS: "PASS",
+    Status.FAIL: "FAIL",
+    Status.NO_DATA: "NO DATA",
+    Status.INCONCLUSIVE: "INCONCLUSIVE",
+    Status.REGRESSION: "REGRESSION",
+    Status.IMPROVEMENT: "IMPROVED",
+}
 
 
 def check_title(check: CheckResult) -> str:
     """ "p95 < 800ms", "p95 vs baseline (+20%)": what a check asserts, without its endpoint."""
-    if check.kind == "regression":
+    if check.kind == CheckKind.REGRESSION:
         return f"{check.metric} vs baseline ({check.limit})"
     return f"{check.metric} {check.limit}".strip()
+
+
+def ordered(checks: list[CheckResult]) -> list[CheckResult]:
+    """What needs attention first: failures, regressions, no data, inconclusive, improved, passed."""
+    return sorted(checks, key=lambda c: STATUS_ORDER.index(c.status))

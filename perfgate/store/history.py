@@ -26,9 +26,8 @@ from typing import Any
 
 from perfgate.core.baseline import Baseline, BaselineError, run_data
 from perfgate.core.metrics import trended
-from perfgate.core.model import RESULT_SCHEMA, profile_name
+from perfgate.core.model import ALL_ENDPOINTS, RESULT_SCHEMA, profile_name
 from perfgate.core.naming import canonical_key
-from perfgate.core.trend import ALL_ENDPOINTS
 from perfgate.core.units import glob_regex
 from perfgate.store.results import read_baseline
 
@@ -262,14 +261,6 @@ def endpoint_series(
                 run_id, {"requests": requests, **dict(zip(TREND_METRICS, values, strict=True))}
             )
     return dict(sorted(series.items()))
-
-
-def stored_result(path: str | Path, run_id: int) -> dict[str, Any]:
-    with opened(path) as connection:
-        row = connection.execute("SELECT result FROM runs WHERE id = ?", (run_id,)).fetchone()
-    if row is None:
-        raise HistoryError(f"{path}: no run #{run_id}")
-    return json.loads(zlib.decompress(row[0]))
 
 
 def baseline(path: str | Path, branch: str, profile: str, count: int = BASELINE_RUNS) -> Baseline:

@@ -1,6 +1,7 @@
-"""The Compose stack as a user starts it: the image built from docker/Dockerfile on the local base
-image that ../shared/tools/docker-up makes (no registry here), master + 3 workers + the demo target,
-every service on the host network so that all traffic stays on loopback."""
+"""The Compose stack as a user starts it: the image built from docker/Dockerfile on a local Python
+base image (no registry can be reached from CI: .ci/run builds one and names it in
+PERFGATE_DOCKER_BASE_IMAGE), master + 3 workers + the demo target, every service on the host network
+so that all traffic stays on loopback."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ def image() -> str:
     base = os.environ.get("PERFGATE_DOCKER_BASE_IMAGE")
     if not base:
         if os.environ.get("CI"):
-            pytest.fail("PERFGATE_DOCKER_BASE_IMAGE is not set: .ci/run exports it from ../shared/tools/docker-up")
-        pytest.skip("set PERFGATE_DOCKER_BASE_IMAGE=$(../shared/tools/docker-up | tail -n1) to run the Docker tests")
+            pytest.fail("PERFGATE_DOCKER_BASE_IMAGE is not set: .ci/run builds a base image and exports its name")
+        pytest.skip("set PERFGATE_DOCKER_BASE_IMAGE to a local Python image (python:3.12-slim) to run the Docker tests")
     command = ["docker", "build", "--network", "host", "--build-arg", f"BASE_IMAGE={base}"]
     built = run_bounded([*command, "-f", "docker/Dockerfile", "-t", IMAGE, "."], 900, REPO)
     assert built.returncode == 0, built.output[-3000:]

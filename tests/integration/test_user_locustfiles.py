@@ -26,8 +26,6 @@ from perfgate.demo.launcher import start_demo_api
 from perfgate.store.results import document_problems
 from tests.processes import REPO, Finished, free_port, run_bounded
 
-pytestmark = pytest.mark.integration
-
 HERE = Path(__file__).parent / "locustfiles"
 GUIDE = HERE / "guide"
 CORPUS = HERE / "corpus"

@@ -6,9 +6,9 @@ from dataclasses import replace
 import pytest
 
 from perfgate.core.baseline import Baseline, RunData
-from perfgate.core.model import CheckResult, Result
+from perfgate.core.model import ALL_ENDPOINTS, CheckResult, Result
 from perfgate.core.profile import DEFAULT_REGRESSION, Location, RegressionRule, RegressionSettings
-from perfgate.core.regression import ALL_ENDPOINTS, compare, measured_noise, with_comparison
+from perfgate.core.regression import compare, measured_noise, with_comparison
 from perfgate.core.tolerances import parse_tolerance
 from tests.unit.synthetic import ENDPOINTS, run
 

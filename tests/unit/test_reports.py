@@ -13,7 +13,8 @@ import pytest
 import xmlschema
 
 from perfgate.core.model import CheckResult, Result
-from perfgate.report import github, gitlab, html, junit, markdown, writers
+from perfgate.report import github, gitlab, html, junit, markdown
+from perfgate.report import output as output_step
 from perfgate.report.svg import CHAR_WIDTH, RIGHT, WIDTH, legend_positions, log_ticks, nice_ticks
 
 XSD = xmlschema.XMLSchema(Path(__file__).parent.parent / "data" / "junit.xsd")
@@ -165,9 +166,10 @@ def test_github_publish_appends_the_summary_and_outputs_only_on_github(tmp_path)
     summary.write_text("earlier step\n")
     printed = tmp_path / "stdout"
     environ = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output)}
+    elsewhere = {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output)}
     with printed.open("w") as out:
-        assert github.publish(sample(), tmp_path / "reports", environ, out)
-        assert not github.publish(sample(), tmp_path / "reports", {"GITHUB_STEP_SUMMARY": str(summary)}, out)
+        for where in (environ, elsewhere):  # the output step publishes where a publisher applies
+            output_step.deliver(sample(), output_step.Destinations(tmp_path / "r", [], environ=where, out=out))
     assert summary.read_text().startswith("earlier step\n### ❌ perfgate · FAIL")
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     assert outputs["verdict"] == "fail" and outputs["exit-code"] == "3" and outputs["regressed"] == "1"
@@ -218,7 +220,7 @@ def test_html_is_self_contained_and_draws_the_charts_without_script():
 
 
 def test_every_report_is_written(tmp_path):
-    written = writers.write(sample(), tmp_path)
+    written = output_step.deliver(sample(), output_step.Destinations(tmp_path, publish=False)).written
     names = {path.name for path in written}
     assert names == {"result.json", "junit.xml", "summary.md", "gl-load-performance.json", "metrics.txt", "report.html"}
     assert json.loads((tmp_path / "result.json").read_text())["verdict"] == "fail"

@@ -5,9 +5,10 @@ import random
 
 import pytest
 
+from perfgate.core.model import ALL_ENDPOINTS
 from perfgate.core.profile import Location, RegressionRule, RegressionSettings
 from perfgate.core.tolerances import Tolerance
-from perfgate.core.trend import ALL_ENDPOINTS, judge, judge_all, mann_kendall, theil_sen, tolerances_for
+from perfgate.core.trend import judge, judge_all, mann_kendall, theil_sen, tolerances_for
 
 P95 = Tolerance("p95", 0.2, "+20%")
 ALPHA = 0.05 / 10  # ten series judged together

@@ -1,0 +1,133 @@
+"""What a run observed beyond its request stats, and the decision of when that makes it unable to
+support a verdict (exit code 5): pure, fed by the Locust side, tested with plain data.
+
+- The load generator's CPU: two samples in a row above settings.max_generator_cpu on any process
+  (the local runner, the master, a worker by its heartbeat) saturate it; a saturated generator
+  measures its own queueing delay.
+- Workers: a worker that stops sending heartbeats (killed, frozen, cut off) or quits mid-run is
+  lost; a master that never had --expect-workers of them ran a different test.
+- The run itself: interrupted by a signal before its planned end, or ended early for no reason of
+  its own (an abort or a capacity step that broke are reasons); the locustfile raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from perfgate.core.model import CheckKind, CheckResult, Status
+
+EARLY_END_S = 2.0  # a run that ends this much before its plan did not run as planned
+LATE_SIGNAL_S = 1.0  # a SIGTERM this close to the planned end is the end, not an interruption
+
+
+@dataclass
+class GeneratorCpu:
+    """CPU readings of every load-generating process, and the first saturation they showed."""
+
+    limit: float
+    hot: dict[str, int] = field(default_factory=dict)  # process -> samples in a row above the limit
+    saturation: str | None = None
+
+    def observe(self, readings: dict[str, float], at_s: float) -> None:
+        for process, cpu in readings.items():
+            self.hot[process] = self.hot.get(process, 0) + 1 if cpu > self.limit else 0
+            if self.hot[process] >= 2 and self.saturation is None:
+                self.saturation = f"{process} ran above {self.limit:g}% CPU ({cpu:.0f}%) at {at_s:.0f}s"
+
+    def warned(self, message: str) -> None:
+        """Locust's own warning (its monitor samples every 10 s): counts when ours saw nothing."""
+        self.saturation = self.saturation or message
+
+
+@dataclass
+class WorkerPresence:
+    """The workers of a master: every one seen, the most present at once, and those lost."""
+
+    seen: set[str] = field(default_factory=set)
+    lost: set[str] = field(default_factory=set)
+    peak: int = 0
+
+    def connected(self, worker: str) -> None:
+        """Counted as they connect: a master that gives up waiting for the rest removes them all."""
+        self.seen.add(worker)
+        self.peak = max(self.peak, len(self.seen - self.lost))
+
+    def observe(self, present: set[str], missing: set[str]) -> None:
+        """`present`: workers in any state but missing; `missing`: no heartbeat. A worker seen
+        before and present no longer quit mid-run (workers quit on their own only after the test)."""
+        self.peak = max(self.peak, len(present))
+        self.lost |= missing | (self.seen - present)
+        self.seen |= present
+
+
+@dataclass(frozen=True)
+class RunObservations:
+    """Everything besides request stats that decides whether a run can support a verdict."""
+
+    duration_s: float
+    planned_s: float | None  # None: the run ends on its own terms (no --run-time, --iterations)
+    started: bool = True  # the test started (a master can give up waiting for workers first)
+    interrupted: bool = False
+    judge_interrupted: bool = False  # settings.on_interrupt: judge
+    ended_by_the_run: bool = False  # an abort or a capacity step that broke ended it early
+    exceptions: int = 0  # unhandled exceptions the locustfile raised
+    exception_lines: tuple[str, ...] = ()  # the last line of each
+    unhandled: bool = False  # Locust saw an unhandled greenlet exception
+    saturation: str | None = None
+    max_generator_cpu: float = 90.0
+    workers_expected: int = 0  # --expect-workers on a master
+    workers_peak: int = 0
+    workers_lost: tuple[str, ...] = ()
+    expect_workers_wait_s: float = 0.0
+
+
+def interrupted(still_running: bool, terminated_at_s: float | None, planned_s: float | None) -> bool:
+    """Stopped by a signal before its planned end. A master stops its runner before it quits, so
+    a SIGTERM tells what the runner's state cannot; one after the planned end (Compose stopping the
+    master while it writes its reports) is not an interruption."""
+    if still_running:
+        return True
+    return terminated_at_s is not None and (planned_s is None or terminated_at_s < planned_s - LATE_SIGNAL_S)
+
+
+def _inconclusive(metric: str, limit: str, actual: float | None, message: str) -> CheckResult:
+    return CheckResult("run", metric, limit, actual, Status.INCONCLUSIVE, message, kind=CheckKind.RUN)
+
+
+def run_checks(seen: RunObservations) -> list[CheckResult]:
+    """The run-level checks that make a run inconclusive (DESIGN.md, exit code 5)."""
+    checks = []
+    if seen.exceptions or seen.unhandled:
+        where = "; ".join(seen.exception_lines) or "see the log"
+        message = f"the locustfile raised {seen.exceptions or 'an'} unhandled exception(s): {where}"
+        checks.append(_inconclusive("exceptions", "= 0", float(seen.exceptions), message))
+    if seen.saturation:
+        message = (
+            f"{seen.saturation}: a saturated load generator measures its own queueing delay; "
+            "add workers, fewer users per worker, or FastHttpUser"
+        )
+        checks.append(_inconclusive("generator_cpu", f"< {seen.max_generator_cpu:g}%", None, message))
+    if seen.workers_lost:
+        lost = ", ".join(sorted(seen.workers_lost))
+        checks.append(_inconclusive("workers", "none lost", float(len(seen.workers_lost)), f"workers lost: {lost}"))
+    expected = seen.workers_expected
+    if expected and seen.workers_peak < expected:
+        message = f"only {seen.workers_peak} of --expect-workers {expected} workers took part"
+        if not seen.started:
+            message = (
+                f"only {seen.workers_peak} of --expect-workers {expected} workers connected within "
+                f"--expect-workers-max-wait {seen.expect_workers_wait_s:g}s: the test never started"
+            )
+        checks.append(_inconclusive("workers", f">= {expected}", float(seen.workers_peak), message))
+    planned = seen.planned_s
+    if seen.interrupted:  # judged as it stands only when the profile says so (the result warns then)
+        message = f"the run was interrupted (SIGINT/SIGTERM) after {seen.duration_s:.1f}s"
+        message += f" of the planned {planned:g}s" if planned else ""
+        message += "; settings.on_interrupt: judge would judge what it measured"
+        if not seen.judge_interrupted:
+            checks.append(_inconclusive("interrupted", "no", seen.duration_s, message))
+    elif planned and seen.started and seen.duration_s < planned - EARLY_END_S and not seen.ended_by_the_run:
+        message = f"the run stopped after {seen.duration_s:.1f}s of the planned {planned:g}s"
+        message += " (did the last worker quit?)"
+        checks.append(_inconclusive("run_time", f">= {planned:g}s", seen.duration_s, message))
+    return checks

@@ -1,0 +1,395 @@
+"""The gate of one Locust environment: on the local runner or the master of a distributed run it
+loads the profile and baseline at `init`, runs the live loop (time line, warm-up, windows, aborts,
+the generator's CPU, workers, user classes), and at `quitting` judges the run, delivers the reports
+and sets the exit code. Workers have no gate: they only apply the profile's request timeout.
+
+Decisions are the core's (evaluation, the live monitor, capacity, whether a run is inconclusive):
+this module gathers what Locust knows into the core's plain records and acts on the answers.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import platform
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gevent
+import locust
+import psutil
+from locust import log as locust_log
+from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
+
+from perfgate.config.profile import ProfileError, load_profile
+from perfgate.core.assemble import RunFacts, assemble
+from perfgate.core.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError
+from perfgate.core.capacity import CapacitySearch
+from perfgate.core.live import LiveMonitor, empty_snapshot
+from perfgate.core.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, Result, Snapshot, Verdict
+from perfgate.core.observations import GeneratorCpu, RunObservations, WorkerPresence, interrupted, run_checks
+from perfgate.core.participation import Participation
+from perfgate.core.profile import LoadDefaults, Profile, Settings
+from perfgate.core.redact import redact
+from perfgate.core.stages import total_s
+from perfgate.locust.patches import RequestTimeout
+from perfgate.locust.shape import ProfileShape
+from perfgate.locust.stats import snapshot_of, top_errors
+from perfgate.locust.user_classes import class_counts, user_class
+from perfgate.report import console
+from perfgate.report.output import Destinations, deliver
+from perfgate.store.history import default_history, load_baseline
+from perfgate.version import __version__
+
+logger = logging.getLogger("perfgate")
+JUDGE = "judge"  # settings.on_interrupt: judge an interrupted run on what it measured
+
+
+class Gate:
+    def __init__(self, environment: Any, profile: Profile, baseline: Baseline | None, baseline_note: str | None):
+        self.environment = environment
+        self.options = environment.parsed_options
+        self.profile = profile
+        self.baseline = baseline
+        self.baseline_note = baseline_note  # why an optional baseline is not used
+        self.master = isinstance(environment.runner, MasterRunner)
+        self.shape: ProfileShape | None = None  # the profile's load.stages, when it has them
+        self.capacity: CapacitySearch | None = None  # load.mode capacity
+        self.users_defaulted = False  # nothing set a user count: Locust's headless default of 1
+        self.workers = WorkerPresence()
+        self.cpu = GeneratorCpu(profile.settings.max_generator_cpu)
+        self.class_peaks: dict[str, int] = {}  # the most users of each class at once
+        self.started_at: float | None = None  # wall clock, for the report
+        self.started: float | None = None  # monotonic
+        self.stopped: float | None = None
+        self.monitor = LiveMonitor(profile)
+        self.loop: Any = None
+        self.process: psutil.Process | None = None
+        # when SIGTERM came (s after the start): a master stops its runner before quitting, so the
+        # runner's state cannot tell an interrupted master from one that finished
+        self.terminated_at_s: float | None = None
+        self.result: Result | None = None
+        self.printed = False
+
+    # --- init ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, environment: Any, runner: Any) -> Gate | None:
+        """The gate of this environment, or None (a worker, no profile); exit 2 on a profile or
+        baseline that cannot be used, before any request is sent."""
+        # Locust schedules --run-time right after init, from the time gevent's loop cached when it
+        # last ran; a start slowed by imports on a busy CI runner leaves that seconds stale and the
+        # run ends early (measured: -t 5s ran 1.3-1.7 s with ten Locust processes starting at once)
+        gevent.get_hub().loop.update_now()
+        options = environment.parsed_options
+        if options is None:
+            return None
+        if isinstance(runner, WorkerRunner):
+            _worker_request_timeout(options.thresholds)
+            return None
+        if not options.thresholds:
+            logger.warning("perfgate: no --thresholds profile given; this run is not gated")
+            return None
+        try:
+            profile = load_profile(options.thresholds)
+        except ProfileError as error:
+            refuse(runner, error.problems, "invalid profile")
+        baseline, note = None, None
+        if options.baseline:
+            try:
+                baseline = load_baseline(options.baseline, options.history or default_history(), profile.path)
+            except BaselineError as error:
+                if not options.baseline_optional:
+                    refuse(runner, [f"{error}; {FIRST_BASELINE_HINT}"], "unusable baseline")
+                note = f"no baseline compared ({error}); --baseline-optional: gated on thresholds only"
+                logger.warning("perfgate: %s", note)
+        gate = cls(environment, profile, baseline, note)
+        apply_load_defaults(options, profile.load)
+        RequestTimeout.apply(profile.settings.request_timeout_s)
+        if profile.load.steps:
+            gate.install_shape(runner)
+        gate.users_defaulted = bool(options.headless) and options.num_users is None and environment.shape_class is None
+        logger.info("perfgate: gating on %s (%d rules)", options.thresholds, len(profile.rules))
+        if gate.master and options.headless and options.expect_workers:
+            atexit.register(gate.gave_up_on_workers)
+        return gate
+
+    def install_shape(self, runner: Any) -> None:
+        """The profile's load.stages drive the run (a locustfile that has its own shape class is
+        refused: two shapes cannot both decide the user count)."""
+        thresholds = self.options.thresholds
+        if self.environment.shape_class is not None:
+            own = type(self.environment.shape_class).__name__
+            refuse(
+                runner,
+                [f"{thresholds}: load.stages and the locustfile's {own} both shape the load; remove one"],
+                "two load shapes",
+            )
+        steps = list(self.profile.load.steps)
+        self.capacity = CapacitySearch(self.profile, steps) if self.profile.load.mode == "capacity" else None
+        self.shape = ProfileShape(steps, self.capacity, lambda at_s: snapshot_of(self.environment.runner.stats, at_s))
+        self.shape.runner = runner
+        self.environment.shape_class = self.shape
+        mode = self.profile.load.mode
+        logger.info("perfgate: load from %s: %d steps over %.0fs (%s)", thresholds, len(steps), total_s(steps), mode)
+
+    # --- the live run ----------------------------------------------------------------------
+
+    def elapsed(self) -> float:
+        return time.monotonic() - (self.started or time.monotonic())
+
+    def snapshot(self) -> Snapshot:
+        return snapshot_of(self.environment.runner.stats, self.elapsed())
+
+    def test_start(self) -> None:
+        self.started_at, self.started, self.stopped = time.time(), time.monotonic(), None
+        self.monitor = LiveMonitor(self.profile)
+        settings = self.profile.settings
+        if settings.warmup_s > 0:
+            gevent.spawn_later(settings.warmup_s, self.end_warmup)
+        elif not settings.warmup_until_spawned:
+            self.monitor.start_measurement(empty_snapshot())
+        self.process = psutil.Process()
+        self.process.cpu_percent(None)  # the first reading is always 0: prime it
+        gevent.signal_handler(signal.SIGTERM, self.note_sigterm)  # beside Locust's own handler, which still runs
+        self.loop = gevent.spawn(self.live_loop)
+
+    def note_sigterm(self) -> None:
+        if self.terminated_at_s is None:
+            self.terminated_at_s = self.elapsed()
+
+    def end_warmup(self) -> None:
+        if self.stopped is None:
+            self.monitor.start_measurement(self.snapshot())
+            logger.info("perfgate: warm-up over after %.1fs; measuring from now", self.elapsed())
+
+    def spawning_complete(self) -> None:
+        if self.started is None:
+            return
+        self.track_classes()
+        if self.profile.settings.warmup_until_spawned:
+            self.end_warmup()
+
+    def live_loop(self) -> None:
+        """Every settings.evaluate_every: snapshot, time line, generator CPU, workers, abort checks."""
+        while True:
+            gevent.sleep(self.profile.settings.evaluate_every_s)
+            cpu = self.sample_cpu()
+            self.track_workers()
+            self.track_classes()
+            decision = self.monitor.observe(self.snapshot(), self.environment.runner.user_count, cpu)
+            if decision is not None:
+                logger.error("perfgate: aborting the run: %s on %s", decision.message, decision.endpoint)
+                gevent.spawn(self.environment.runner.quit)
+                return
+
+    def sample_cpu(self) -> float:
+        """Own CPU every interval, workers' from their heartbeats."""
+        assert self.process is not None
+        own = self.process.cpu_percent(None)
+        readings = {"the master" if self.master else "the local runner": own}
+        if self.master:
+            readings |= {f"worker {wid}": node.cpu_usage for wid, node in self.environment.runner.clients.items()}
+        self.cpu.observe(readings, self.elapsed())
+        return own
+
+    def track_workers(self) -> None:
+        if not self.master:
+            return
+        clients = self.environment.runner.clients
+        present = {node.id for node in clients.all if node.state != STATE_MISSING}
+        self.workers.observe(present, {node.id for node in clients.missing})
+        if getattr(self.environment.runner, "worker_cpu_warning_emitted", False):
+            self.cpu.warned("Locust reported a worker above its CPU threshold")
+
+    def track_classes(self) -> None:
+        for name, count in class_counts(self.environment.runner).items():
+            self.class_peaks[name] = max(self.class_peaks.get(name, 0), count)
+
+    def cpu_warning(self, cpu_usage: float) -> None:
+        if self.started is not None:
+            self.cpu.warned(
+                f"Locust warned that the load generator ran at {cpu_usage:.0f}% CPU at {self.elapsed():.0f}s"
+            )
+
+    def worker_connected(self, worker: str) -> None:
+        self.workers.connected(worker)
+
+    # --- the end ---------------------------------------------------------------------------
+
+    def test_stopping(self) -> None:
+        if self.stopped is not None or self.started is None:
+            return
+        self.stopped = time.monotonic()
+        signal.signal(signal.SIGINT, self.exit_now)
+        self.track_workers()
+        self.track_classes()
+        if self.loop is not None and self.loop is not gevent.getcurrent():
+            self.loop.kill(block=False)
+
+    def exit_now(self, *_: Any) -> None:
+        """A second Ctrl-C while the run winds down: leave at once, with the verdict if it was
+        reached (its reports are written before anything else), else inconclusive; no traceback."""
+        code = self.result.exit_code if self.result is not None else VERDICT_EXIT_CODES[Verdict.INCONCLUSIVE]
+        print(
+            f"perfgate: interrupted again while stopping; exiting now (exit code {code})", file=sys.stderr, flush=True
+        )
+        os._exit(code)
+
+    def quitting(self) -> None:
+        """Judges the run once (quitting fires twice on a master that gets SIGTERM), delivers the
+        reports and sets the exit code."""
+        if self.result is not None:
+            return
+        runner = self.environment.runner
+        was_interrupted = interrupted(
+            runner.state in (STATE_RUNNING, STATE_SPAWNING), self.terminated_at_s, self.planned_s()
+        )
+        signal.signal(signal.SIGINT, self.exit_now)
+        self.test_stopping()
+        try:
+            self.result = self.judge(was_interrupted)
+        except Exception:
+            logger.exception("perfgate: evaluating the run failed; the verdict is inconclusive")
+            self.environment.process_exit_code = VERDICT_EXIT_CODES[Verdict.INCONCLUSIVE]
+            return
+        self.environment.process_exit_code = self.result.exit_code
+        options = self.options
+        save = Path(options.save_baseline) if options.save_baseline else None
+        deliver(self.result, Destinations(Path(options.report_dir), save_baseline=save, history=options.history))
+
+    def quit(self) -> None:
+        if self.result is not None and not self.printed:
+            self.printed = True
+            print(console.render(self.result), flush=True)
+            # the exit code is fixed and every report written: from here the process only ends.
+            # Python puts SIGINT back to its default while it finalizes, where a late Ctrl-C would
+            # end it with 130 instead of the verdict's code; an ignored signal is left ignored.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def gave_up_on_workers(self) -> None:
+        """Locust's headless master calls sys.exit(1) when fewer than --expect-workers connect
+        within --expect-workers-max-wait, before any quitting event: judge it as a run that measured
+        nothing, with the reports and the exit code of every other run (5, naming who came)."""
+        if self.result is not None or self.started is not None:
+            return
+        self.quitting()
+        if self.result is not None:
+            self.quit()
+            sys.stdout.flush()
+            os._exit(self.result.exit_code)  # atexit cannot change the exit status any other way
+
+    # --- the verdict -----------------------------------------------------------------------
+
+    def planned_s(self) -> float | None:
+        """How long the run was meant to last; None when it ends on its own terms (locust-plugins'
+        --iterations stops when the iterations are done, --run-time only bounds it)."""
+        if getattr(self.options, "iterations", 0):
+            return None
+        return self.options.run_time or (round(total_s(list(self.shape.steps))) if self.shape else None)
+
+    def judge(self, was_interrupted: bool) -> Result:
+        duration = max(0.0, (self.stopped or time.monotonic()) - (self.started or time.monotonic()))
+        settings = self.profile.settings
+        facts = RunFacts(
+            started_at=datetime.fromtimestamp(self.started_at or time.time(), UTC).isoformat(),
+            duration_s=duration,
+            host=redact(self.environment.host or ""),
+            versions={"perfgate": __version__, "locust": locust.__version__, "python": platform.python_version()},
+            load=self.load_facts(),
+            users_now=self.environment.runner.user_count,
+            run_checks=run_checks(self.observations(was_interrupted, duration)),
+            warnings=[self.baseline_note] if self.baseline_note else [],
+            errors=top_errors(self.environment.runner.stats.errors.values()),
+            participation=self.participation(),
+        )
+        if was_interrupted and settings.on_interrupt == JUDGE:
+            facts.warnings.append(
+                f"interrupted after {duration:.1f}s and judged on what it measured (settings.on_interrupt: judge); "
+                "checks with too few requests are inconclusive"
+            )
+        final = snapshot_of(self.environment.runner.stats, duration)
+        return assemble(self.profile, self.monitor, final, facts, self.baseline, self.capacity)
+
+    def observations(self, was_interrupted: bool, duration_s: float) -> RunObservations:
+        runner = self.environment.runner
+        exceptions = list(runner.exceptions.values())
+        options = self.options
+        return RunObservations(
+            duration_s=duration_s,
+            planned_s=self.planned_s(),
+            started=self.started is not None,
+            interrupted=was_interrupted,
+            judge_interrupted=self.profile.settings.on_interrupt == JUDGE,
+            ended_by_the_run=self.monitor.findings.abort is not None or bool(self.capacity and self.capacity.broke),
+            exceptions=sum(error["count"] for error in exceptions),
+            exception_lines=tuple(error["msg"].strip().splitlines()[-1] for error in exceptions),
+            unhandled=bool(locust_log.unhandled_greenlet_exception),
+            saturation=self.cpu.saturation,
+            max_generator_cpu=self.profile.settings.max_generator_cpu,
+            workers_expected=getattr(options, "expect_workers", 1) if self.master else 0,
+            workers_peak=self.workers.peak,
+            workers_lost=tuple(sorted(self.workers.lost)),
+            expect_workers_wait_s=getattr(options, "expect_workers_max_wait", 0) or 0.0,
+        )
+
+    def participation(self) -> Participation:
+        shaped = self.environment.shape_class is not None
+        users = (
+            None if shaped else (self.options.num_users or getattr(self.environment.runner, "target_user_count", None))
+        )
+        classes = tuple(user_class(cls, self.class_peaks.get(cls.__name__, 0)) for cls in self.environment.user_classes)
+        return Participation(classes, users, self.users_defaulted)
+
+    def load_facts(self) -> dict[str, Any]:
+        options = self.options
+        workers = self.workers.peak if self.master else 0
+        # the most users each class had at once: which classes took part
+        classes = {cls.__name__: self.class_peaks.get(cls.__name__, 0) for cls in self.environment.user_classes}
+        if self.shape is None:
+            facts = {"users": options.num_users, "spawn_rate": options.spawn_rate, "run_time_s": options.run_time}
+            return facts | {"workers": workers, "user_classes": classes}
+        reached = self.shape.reached
+        return {
+            "mode": self.profile.load.mode,
+            "users": max((step.users for step in reached), default=0),  # the peak of the stages
+            "run_time_s": round(total_s(list(self.shape.steps))),
+            "stages": [{"label": s.label, "users": s.users, "start_s": s.start_s, "end_s": s.end_s} for s in reached],
+            "workers": workers,
+            "user_classes": classes,
+        }
+
+
+def refuse(runner: Any, problems: list[str], what: str) -> None:
+    for problem in problems:
+        print(f"perfgate: {problem}", file=sys.stderr, flush=True)
+    print(f"perfgate: {what}; nothing was run (exit code 2)", file=sys.stderr, flush=True)
+    if runner is not None:
+        runner.quit()
+    sys.exit(CONFIG_ERROR_EXIT_CODE)
+
+
+def apply_load_defaults(options: Any, load: LoadDefaults) -> None:
+    """The profile's load applies only where the command line, env and locust.conf are silent."""
+    if options.num_users is None and load.users is not None:
+        options.num_users = load.users
+    if options.spawn_rate is None and load.spawn_rate is not None:
+        options.spawn_rate = load.spawn_rate
+    if options.run_time is None and load.run_time_s is not None:
+        options.run_time = load.run_time_s
+
+
+def _worker_request_timeout(thresholds: str | None) -> None:
+    """Workers do not judge, but their requests need the profile's timeout; an unreadable profile
+    is the master's to report (it refuses the run), so the default applies here."""
+    if not thresholds:
+        return
+    try:
+        RequestTimeout.apply(load_profile(thresholds).settings.request_timeout_s)
+    except ProfileError:
+        RequestTimeout.apply(Settings().request_timeout_s)

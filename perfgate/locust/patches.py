@@ -1,0 +1,57 @@
+"""What perfgate changes in Locust itself, on every process (workers report what they logged, so
+the master's merged stats and Locust's own tables, CSV and web UI see the same):
+
+- `locust.stats.bucket_response_time`, documented as replaceable: three-digit buckets (core.buckets);
+- `RequestStats.log_request` / `log_error`: secrets out of request names and error messages
+  before Locust keeps them (core.redact);
+- `HttpSession.request` and FastHttpUser's timeouts: settings.request_timeout, since HttpUser waits
+  for ever on a server that accepts and never answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import locust.stats
+from locust.clients import HttpSession
+from locust.contrib.fasthttp import FastHttpUser
+from locust.stats import RequestStats, StatsError
+
+from perfgate.core.buckets import bucket_ms
+from perfgate.core.redact import redact, redact_name
+
+
+class RequestTimeout:
+    """settings.request_timeout, once a profile applies (None before: Locust's own behaviour)."""
+
+    seconds: float | None = None
+
+    @classmethod
+    def apply(cls, seconds: float) -> None:
+        """A request's own timeout= still wins, and a FastHttpUser class that sets its own keeps it."""
+        cls.seconds = seconds
+        FastHttpUser.network_timeout = FastHttpUser.connection_timeout = seconds
+
+
+_log_request, _log_error, _http_request = RequestStats.log_request, RequestStats.log_error, HttpSession.request
+
+
+def _log_redacted_request(self: RequestStats, method: str, name: str, response_time: int, length: int) -> None:
+    _log_request(self, method, redact_name(name), response_time, length)
+
+
+def _log_redacted_error(self: RequestStats, method: str, name: str, error: Exception | str | None) -> None:
+    _log_error(self, method, redact_name(name), redact(StatsError.parse_error(error)))
+
+
+def _request_with_timeout(self: HttpSession, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+    if RequestTimeout.seconds is not None and "timeout" not in kwargs:
+        kwargs["timeout"] = RequestTimeout.seconds
+    return _http_request(self, method, url, *args, **kwargs)
+
+
+def install() -> None:
+    locust.stats.bucket_response_time = bucket_ms
+    RequestStats.log_request = _log_redacted_request  # type: ignore[method-assign]
+    RequestStats.log_error = _log_redacted_error  # type: ignore[method-assign]
+    HttpSession.request = _request_with_timeout  # type: ignore[method-assign]
