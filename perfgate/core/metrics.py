@@ -57,10 +57,21 @@ def _rps(stats: EndpointStats, duration_s: float) -> float:
     return stats.requests / duration_s if duration_s > 0 else 0.0
 
 
+def _stddev(stats: EndpointStats, _: float) -> float:
+    """The standard deviation of the response times, from the histogram (within its 0.5% buckets)."""
+    counts = stats.histogram
+    total = sum(counts.values())
+    if not total:
+        return 0.0
+    mean = sum(bucket * count for bucket, count in counts.items()) / total
+    return math.sqrt(sum(count * (bucket - mean) ** 2 for bucket, count in counts.items()) / total)
+
+
 NAMED = (
     Metric("avg", Kind.LATENCY, lambda s, _: s.avg, MIN_REQUESTS_FLOOR, k6="avg"),
     Metric("min", Kind.LATENCY, lambda s, _: float(s.min_response_time or 0.0), MIN_REQUESTS_FLOOR, k6="min"),
     Metric("max", Kind.LATENCY, lambda s, _: float(s.max_response_time), MIN_REQUESTS_FLOOR, k6="max"),
+    Metric("stddev", Kind.LATENCY, _stddev, MIN_REQUESTS_FLOOR),  # Gatling's stdDev
     Metric("error_rate", Kind.ERROR_RATE, lambda s, _: s.error_rate, MIN_REQUESTS_FLOOR, "rate", True, True),
     Metric("failures", Kind.COUNT, lambda s, _: float(s.failures), 0),
     Metric("requests", Kind.COUNT, lambda s, _: float(s.requests), 0, k6="count"),

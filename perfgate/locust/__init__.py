@@ -1,6 +1,3 @@
-"""perfgate's Locust side: importing this package registers the plugin's listeners (options,
-profile loading at init, the live gate, the verdict at quitting) on Locust's global events."""
-
-from perfgate.locust.plugin import set_defaults
-
-__all__ = ["set_defaults"]
+"""perfgate's Locust side. Importing `perfgate.locust.plugin` registers the plugin's listeners on
+Locust's global events (`import perfgate` in a locustfile does it); the other modules here import
+Locust only when they need it, so that importing one does not monkey-patch the process."""

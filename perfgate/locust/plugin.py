@@ -16,9 +16,7 @@ from locust import events
 
 from perfgate.locust import patches
 from perfgate.locust.gate import Gate
-from perfgate.locust.options import add_options, set_defaults
-
-__all__ = ["set_defaults"]
+from perfgate.locust.options import add_options
 
 
 class Gates:

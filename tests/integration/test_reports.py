@@ -94,6 +94,27 @@ def test_a_failing_run_reports_to_every_ci_and_perfgate_report_renders_the_same(
     assert summary.read_text().startswith("### ❌ perfgate · FAIL (1 of")
     assert {"verdict=fail", "exit-code=3", "failed=1"} <= set(outputs.read_text().splitlines())
 
+    # perfgate compare delivers the same files to its --report-dir and publishes to the same places
+    compared_dir = tmp_path / "compared"
+    compare = [
+        sys.executable,
+        "-m",
+        "perfgate",
+        "compare",
+        str(report_dir / "result.json"),
+        str(report_dir / "result.json"),
+    ]
+    compared = run_bounded([*compare, "--report-dir", str(compared_dir)], 60, REPO, env=env)
+    assert compared.returncode == 3, compared.output
+    assert {path.name for path in compared_dir.iterdir()} == {
+        p.name for p in report_dir.iterdir() if p.name in REPORT_FILES
+    }
+    assert summary.read_text().count("### ❌ perfgate · FAIL") == 2
+    assert outputs.read_text().splitlines().count("verdict=fail") == 2
+    assert (
+        "::error file=thresholds/base.yaml,line=8,title=perfgate GET /api/v1/projects p95 < 500ms::" in compared.stdout
+    )
+
     written = {name: (report_dir / name).read_text() for name in ("report.html", "junit.xml", "summary.md")}
     for name in written:
         (report_dir / name).unlink()

@@ -8,9 +8,10 @@ import pytest
 
 from perfgate.config import schema as profile_schema
 from perfgate.config.profile import ProfileError, load_profile
+from perfgate.core.evaluate import evaluate
 from perfgate.core.limits import parse_k6, parse_limit
 from perfgate.core.metrics import ALIASES, NAMED, metric, trended
-from perfgate.core.model import EndpointStats
+from perfgate.core.model import EndpointStats, Snapshot, Status
 from perfgate.core.tolerances import parse_tolerance
 from perfgate.store import history
 
@@ -77,3 +78,16 @@ def test_the_history_columns_are_the_tables_trended_metrics():
     assert history.SCHEMA_VERSION == 1
     for name in trended():
         assert f"{name} REAL" in history._SCHEMA
+
+
+def test_stddev_limits_the_spread_of_response_times(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text('version: 1\nendpoints:\n  "GET /a": {stddev: "< 20ms"}\n')
+    profile = load_profile(path)
+    steady = EndpointStats("GET", "/a", 100, 0, {10: 50, 20: 50})  # 10 and 20 ms: a spread of 5 ms
+    jumpy = EndpointStats("GET", "/a", 100, 0, {10: 90, 400: 10})  # a slow tenth: 117 ms
+    (calm,) = evaluate(profile, Snapshot({"GET /a": steady}, steady, 10.0))
+    (spread,) = evaluate(profile, Snapshot({"GET /a": jumpy}, jumpy, 10.0))
+    assert (calm.status, calm.actual) == (Status.PASS, 5.0)
+    assert spread.status == Status.FAIL and round(spread.actual) == 117
+    assert spread.message == "stddev 117ms breaks the limit < 20ms"

@@ -1,0 +1,81 @@
+"""When a run cannot support a verdict: the core's decisions on plain records of what it observed."""
+
+import pytest
+
+from perfgate.core.model import CheckKind, Status
+from perfgate.core.observations import GeneratorCpu, RunObservations, WorkerPresence, interrupted, run_checks
+
+
+def checks(**observed) -> dict[str, str]:
+    found = run_checks(RunObservations(**({"duration_s": 60.0, "planned_s": 60.0} | observed)))
+    assert all(c.status == Status.INCONCLUSIVE and c.kind == CheckKind.RUN for c in found)
+    return {c.metric: c.message for c in found}
+
+
+def test_a_run_that_went_as_planned_has_no_run_checks():
+    assert checks() == {}
+
+
+def test_exceptions_of_the_locustfile_are_named():
+    found = checks(exceptions=3, exception_lines=("KeyError: 'token'", "ZeroDivisionError"))
+    assert found["exceptions"] == "the locustfile raised 3 unhandled exception(s): KeyError: 'token'; ZeroDivisionError"
+    assert "see the log" in checks(unhandled=True)["exceptions"]
+
+
+def test_two_hot_cpu_samples_in_a_row_saturate_the_generator_and_one_does_not():
+    cpu = GeneratorCpu(limit=90)
+    cpu.observe({"the master": 95, "worker a": 40}, 4)
+    cpu.observe({"the master": 50, "worker a": 95}, 6)
+    assert cpu.saturation is None
+    cpu.observe({"the master": 50, "worker a": 97}, 8)
+    assert cpu.saturation == "worker a ran above 90% CPU (97%) at 8s"
+    cpu.warned("Locust warned")  # the first finding stands
+    assert "worker a" in checks(saturation=cpu.saturation)["generator_cpu"]
+
+
+def test_workers_lost_missing_or_quit_and_too_few_of_them():
+    workers = WorkerPresence()
+    for worker in ("a", "b", "c"):
+        workers.connected(worker)
+    workers.observe({"a", "b", "c"}, set())
+    workers.observe({"a", "b"}, {"b"})  # b stopped sending heartbeats, c quit mid-run
+    assert (workers.peak, sorted(workers.lost)) == (3, ["b", "c"])
+    found = checks(workers_lost=tuple(sorted(workers.lost)), workers_expected=4, workers_peak=workers.peak)
+    assert found["workers"] == "only 3 of --expect-workers 4 workers took part"
+    lost = run_checks(RunObservations(60.0, 60.0, workers_lost=("b", "c")))
+    assert lost[0].message == "workers lost: b, c"
+
+
+def test_a_master_that_gave_up_waiting_for_workers_never_started():
+    found = checks(started=False, duration_s=0.0, workers_expected=3, workers_peak=1, expect_workers_wait_s=10)
+    assert found["workers"].endswith("connected within --expect-workers-max-wait 10s: the test never started")
+    assert "run_time" not in found
+
+
+@pytest.mark.parametrize(
+    ("running", "sigterm_at", "planned", "expected"),
+    [
+        (True, None, 60, True),  # the local runner still running when quitting came: a signal
+        (False, None, 60, False),  # it ended on its own
+        (False, 30.0, 60, True),  # a master's SIGTERM in the middle
+        (False, 59.5, 60, False),  # Compose stopping the master while it writes its reports
+        (False, 30.0, None, True),  # no planned end: any signal interrupts
+    ],
+)
+def test_interrupted_before_the_planned_end(running, sigterm_at, planned, expected):
+    assert interrupted(running, sigterm_at, planned) is expected
+
+
+def test_an_interruption_is_inconclusive_unless_the_profile_judges_it():
+    found = checks(interrupted=True, duration_s=12.5)
+    assert found["interrupted"].startswith("the run was interrupted (SIGINT/SIGTERM) after 12.5s of the planned 60s")
+    assert checks(interrupted=True, duration_s=12.5, judge_interrupted=True) == {}
+
+
+def test_an_early_end_needs_a_reason_of_the_runs_own():
+    assert checks(duration_s=41.0)["run_time"] == (
+        "the run stopped after 41.0s of the planned 60s (did the last worker quit?)"
+    )
+    assert checks(duration_s=41.0, ended_by_the_run=True) == {}  # an abort, a capacity step that broke
+    assert checks(duration_s=58.5) == {}  # within two seconds of the plan
+    assert checks(duration_s=4.0, planned_s=None) == {}  # --iterations: no planned end
