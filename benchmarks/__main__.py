@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from benchmarks import accuracy, distributed, generators, harness, memory, overhead, quality, scale
+from benchmarks import accuracy, distributed, generators, harness, master, memory, overhead, per_request, quality, scale
 
 PARTS: dict[str, tuple[str, ModuleType]] = {
     "overhead": ("1. What perfgate costs the generator", overhead),
@@ -29,6 +29,8 @@ PARTS: dict[str, tuple[str, ModuleType]] = {
     "quality": ("4. Gate quality", quality),
     "generators": ("5. Generator efficiency", generators),
     "distributed": ("6. Distributed throughput and the master's CPU", distributed),
+    "per_request": ("7. The per-request path on a worker", per_request),
+    "master": ("8. A master with many workers, simulated", master),
 }
 RESULTS = harness.HERE / "results"
 

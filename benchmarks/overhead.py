@@ -12,33 +12,35 @@ from benchmarks.harness import BENCH_LOCUSTFILES, LocustCommand, run_locust, spr
 from perfgate.demo.launcher import start_demo_api
 
 SETUPS = {
-    # name: (user class, users)
-    "FastHttpUser at saturation": ("SaturatingReader", 20),
-    "HttpUser at the CI load": ("PacedReader", 50),
+    # name: (user class, users, profile, pairs, run time s)
+    "FastHttpUser at saturation, /healthz": ("HealthzSaturator", 20, "healthz.yaml", 7, 12),
+    "FastHttpUser at saturation, the API": ("SaturatingReader", 20, "overhead.yaml", 5, 15),
+    "HttpUser at the CI load": ("PacedReader", 50, "overhead.yaml", 5, 15),
 }
-PROFILE = BENCH_LOCUSTFILES / "overhead.yaml"
 
 
 def measure(quick: bool, folder: Path) -> dict[str, Any]:
-    pairs, run_time = (1, 4) if quick else (5, 15)
     demo = start_demo_api()
     try:
-        return {name: _pairs(name, *setup, demo.url, pairs, run_time, folder) for name, setup in SETUPS.items()}
+        return {
+            name: _pairs(name, user_class, users, profile, *((1, 4) if quick else (pairs, run_time)), demo.url, folder)
+            for name, (user_class, users, profile, pairs, run_time) in SETUPS.items()
+        }
     finally:
         demo.stop()
 
 
 def _pairs(
-    name: str, user_class: str, users: int, host: str, pairs: int, run_time: int, folder: Path
+    name: str, user_class: str, users: int, profile: str, pairs: int, run_time: int, host: str, folder: Path
 ) -> dict[str, Any]:
     runs: dict[str, list[Any]] = {"bare": [], "perfgate": []}
     for index in range(pairs):
         for arm, locustfile, extra in (
             ("bare", "bare.py", []),
-            ("perfgate", "gated.py", ["--thresholds", str(PROFILE)]),
+            ("perfgate", "gated.py", ["--thresholds", str(BENCH_LOCUSTFILES / profile)]),
         ):
             command = LocustCommand(BENCH_LOCUSTFILES / locustfile, host, users, run_time, None, 0, [user_class], extra)
-            runs[arm].append(run_locust(command, folder / name.split()[0] / f"{arm}-{index}"))
+            runs[arm].append(run_locust(command, folder / user_class / f"{arm}-{index}"))
     ratios = [b.rps / a.rps for a, b in zip(runs["bare"], runs["perfgate"], strict=True) if a.rps]
     cost = [
         (b.cpu_s / b.requests) / (a.cpu_s / a.requests)

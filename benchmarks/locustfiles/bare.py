@@ -2,11 +2,12 @@
 
 One set of tasks (plain functions of the user), three ways to drive it: FastHttpUser with no wait
 (the generator's saturation), FastHttpUser lightly paced (distributed runs), and HttpUser paced
-like the CI flows (the CI load)."""
+like the CI flows (the CI load); and FastHttpUser with no wait on /healthz, the cheapest request
+the demo API answers, where the generator's own cost per request shows most."""
 
 from typing import Any
 
-from locust import FastHttpUser, HttpUser, between, constant
+from locust import FastHttpUser, HttpUser, between, constant, task
 
 LOGIN = {"email": "ci-bot@example.com", "password": "SuperSecurePassword123!"}
 
@@ -47,3 +48,11 @@ class PacedReader(HttpUser):
     wait_time = between(0.1, 0.4)
     tasks = TASKS
     on_start = log_in
+
+
+class HealthzSaturator(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def health(self) -> None:
+        self.client.get("/healthz")

@@ -168,8 +168,10 @@ def _load_merged(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, An
             [f"{locations[('extends',)]} extends: expected the path of a base profile, found {parent!r}"]
         )
     base_path = path.parent / parent
-    if not base_path.exists():
-        raise ProfileError([f"{locations[('extends',)]} extends: base profile {base_path} not found"])
+    if not base_path.is_file():
+        shown = base_path if str(base_path).isprintable() else json.dumps(str(base_path))
+        what = "is a directory, not a profile file" if base_path.is_dir() else "not found"
+        raise ProfileError([f"{locations[('extends',)]} extends: base profile {shown} {what}"])
     base_data, base_locations = _load_merged(base_path, (*chain, resolved))
     merged = _merge(base_data, {k: v for k, v in data.items() if k != "extends"})
     return merged, {**base_locations, **locations}

@@ -33,6 +33,7 @@ class RunFacts:
     warnings: list[str] = field(default_factory=list)
     errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # endpoint -> top messages and counts
     participation: Participation | None = None  # which user classes ran
+    live_loop: dict[str, float] = field(default_factory=dict)  # the loop's own timing (LoopTiming.summary)
 
 
 def assemble(
@@ -72,6 +73,7 @@ def assemble(
         "measured_s": round(measured.duration_s, 3),
         "measured_requests": measured.total.requests,
         "windows_s": [round(window.duration_s, 3) for window in windows],
+        "live_loop": facts.live_loop,
     }
     result = Result(
         verdict=verdict,

@@ -12,6 +12,7 @@ support a verdict (exit code 5): pure, fed by the Locust side, tested with plain
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 
 from perfgate.core.model import CheckKind, CheckResult, Status
@@ -58,6 +59,32 @@ class WorkerPresence:
         self.peak = max(self.peak, len(present))
         self.lost |= missing | (self.seen - present)
         self.seen |= present
+
+
+@dataclass
+class LoopTiming:
+    """The live loop's own ticks: how late each woke against its plan, how long its work took. A
+    loop whose work outgrows its interval judges stale windows and aborts late."""
+
+    interval_s: float
+    late_ms: list[float] = field(default_factory=list)
+    work_ms: list[float] = field(default_factory=list)
+
+    def tick(self, late_s: float, work_s: float) -> None:
+        self.late_ms.append(late_s * 1000)
+        self.work_ms.append(work_s * 1000)
+
+    def summary(self) -> dict[str, float]:
+        if not self.work_ms:
+            return {"ticks": 0, "interval_s": self.interval_s}
+        return {
+            "ticks": len(self.work_ms),
+            "interval_s": self.interval_s,
+            "work_ms_median": round(statistics.median(self.work_ms), 3),
+            "work_ms_max": round(max(self.work_ms), 3),
+            "late_ms_median": round(statistics.median(self.late_ms), 3),
+            "late_ms_max": round(max(self.late_ms), 3),
+        }
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ parameter whose name says it is a secret, and bearer/basic credentials in a mess
 
 from __future__ import annotations
 
-import functools
 import re
 
 MASK = "***"
@@ -68,7 +67,15 @@ def _may_hold_secret(text: str) -> bool:
     return "=" in text or "@" in text or ":" in text or " " in text
 
 
-@functools.lru_cache(maxsize=8192)
-def redact_name(name: str) -> str:
-    """A request name (cached: Locust logs the same few names millions of times)."""
-    return redact(name)
+class RedactedNames(dict[str, str]):
+    """Each request name as Locust may keep it, remembered: Locust logs the same few names millions
+    of times (a dict lookup costs a third of a cached function call on the per-request path).
+    Emptied when it grows past MAX (ids not grouped into names), so that it stays bounded."""
+
+    MAX = 65_536
+
+    def __missing__(self, name: str) -> str:
+        if len(self) >= self.MAX:
+            self.clear()
+        clean = self[name] = redact(name)
+        return clean

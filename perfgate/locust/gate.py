@@ -32,7 +32,14 @@ from perfgate.core.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError
 from perfgate.core.capacity import CapacitySearch
 from perfgate.core.live import LiveMonitor, empty_snapshot
 from perfgate.core.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, Result, Snapshot, Verdict
-from perfgate.core.observations import GeneratorCpu, RunObservations, WorkerPresence, interrupted, run_checks
+from perfgate.core.observations import (
+    GeneratorCpu,
+    LoopTiming,
+    RunObservations,
+    WorkerPresence,
+    interrupted,
+    run_checks,
+)
 from perfgate.core.participation import Participation
 from perfgate.core.profile import LoadDefaults, Profile, Settings
 from perfgate.core.redact import redact
@@ -68,6 +75,7 @@ class Gate:
         self.started: float | None = None  # monotonic
         self.stopped: float | None = None
         self.monitor = LiveMonitor(profile)
+        self.loop_timing = LoopTiming(profile.settings.evaluate_every_s)
         self.loop: Any = None
         self.process: psutil.Process | None = None
         # when SIGTERM came (s after the start): a master stops its runner before quitting, so the
@@ -150,6 +158,7 @@ class Gate:
         self.started_at, self.started, self.stopped = time.time(), time.monotonic(), None
         self.monitor = LiveMonitor(self.profile)
         settings = self.profile.settings
+        self.loop_timing = LoopTiming(settings.evaluate_every_s)
         if settings.warmup_s > 0:
             gevent.spawn_later(settings.warmup_s, self.end_warmup)
         elif not settings.warmup_until_spawned:
@@ -176,17 +185,23 @@ class Gate:
             self.end_warmup()
 
     def live_loop(self) -> None:
-        """Every settings.evaluate_every: snapshot, time line, generator CPU, workers, abort checks."""
+        """Every settings.evaluate_every, on a fixed cadence (a slow tick does not push the next
+        ones later): snapshot, time line, generator CPU, workers, abort checks; its own timing kept."""
+        interval = self.profile.settings.evaluate_every_s
+        due = time.monotonic() + interval
         while True:
-            gevent.sleep(self.profile.settings.evaluate_every_s)
+            gevent.sleep(max(0.0, due - time.monotonic()))
+            woke = time.monotonic()
             cpu = self.sample_cpu()
             self.track_workers()
             self.track_classes()
             decision = self.monitor.observe(self.snapshot(), self.environment.runner.user_count, cpu)
+            self.loop_timing.tick(woke - due, time.monotonic() - woke)
             if decision is not None:
                 logger.error("perfgate: aborting the run: %s on %s", decision.message, decision.endpoint)
                 gevent.spawn(self.environment.runner.quit)
                 return
+            due = max(due + interval, time.monotonic())  # more than a tick behind: no burst to catch up
 
     def sample_cpu(self) -> float:
         """Own CPU every interval, workers' from their heartbeats."""
@@ -294,6 +309,7 @@ class Gate:
         return self.options.run_time or (round(total_s(list(self.shape.steps))) if self.shape else None)
 
     def judge(self, was_interrupted: bool) -> Result:
+        began = time.perf_counter()
         duration = max(0.0, (self.stopped or time.monotonic()) - (self.started or time.monotonic()))
         settings = self.profile.settings
         facts = RunFacts(
@@ -307,6 +323,7 @@ class Gate:
             warnings=[self.baseline_note] if self.baseline_note else [],
             errors=top_errors(self.environment.runner.stats.errors.values()),
             participation=self.participation(),
+            live_loop=self.loop_timing.summary(),
         )
         if was_interrupted and settings.on_interrupt == JUDGE:
             facts.warnings.append(
@@ -314,7 +331,9 @@ class Gate:
                 "checks with too few requests are inconclusive"
             )
         final = snapshot_of(self.environment.runner.stats, duration)
-        return assemble(self.profile, self.monitor, final, facts, self.baseline, self.capacity)
+        result = assemble(self.profile, self.monitor, final, facts, self.baseline, self.capacity)
+        result.measurement["verdict_ms"] = round((time.perf_counter() - began) * 1000, 1)  # before the reports
+        return result
 
     def observations(self, was_interrupted: bool, duration_s: float) -> RunObservations:
         runner = self.environment.runner

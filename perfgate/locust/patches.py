@@ -18,7 +18,7 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.stats import RequestStats, StatsError
 
 from perfgate.core.buckets import bucket_ms
-from perfgate.core.redact import redact, redact_name
+from perfgate.core.redact import RedactedNames, redact
 
 
 class RequestTimeout:
@@ -36,12 +36,23 @@ class RequestTimeout:
 _log_request, _log_error, _http_request = RequestStats.log_request, RequestStats.log_error, HttpSession.request
 
 
-def _log_redacted_request(self: RequestStats, method: str, name: str, response_time: int, length: int) -> None:
-    _log_request(self, method, redact_name(name), response_time, length)
+_NAMES = RedactedNames()
+
+
+def _log_redacted_request(
+    self: RequestStats,
+    method: str,
+    name: str,
+    response_time: int,
+    length: int,
+    _clean: RedactedNames = _NAMES,
+    _log: Any = _log_request,
+) -> None:
+    _log(self, method, _clean[name], response_time, length)
 
 
 def _log_redacted_error(self: RequestStats, method: str, name: str, error: Exception | str | None) -> None:
-    _log_error(self, method, redact_name(name), redact(StatsError.parse_error(error)))
+    _log_error(self, method, _NAMES[name], redact(StatsError.parse_error(error)))
 
 
 def _request_with_timeout(self: HttpSession, method: str, url: str, *args: Any, **kwargs: Any) -> Any:

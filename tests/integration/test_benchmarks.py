@@ -9,7 +9,7 @@ import pytest
 
 from tests.processes import REPO, run_bounded
 
-PARTS = ("overhead", "accuracy", "scale", "memory", "quality", "generators", "distributed")
+PARTS = ("overhead", "accuracy", "scale", "memory", "quality", "generators", "distributed", "per_request", "master")
 
 
 @pytest.mark.timeout(900)
@@ -24,7 +24,7 @@ def test_quick_benchmarks_run_every_part_and_write_their_figures(tmp_path):
         # a verdict (seconds of load may be too few to judge p99: 5), never a crash (1) or bad profile (2)
         assert setup["perfgate_exit_codes"][0] in (0, 5)
         assert all(rps > 0 for arm in setup["rps"].values() for rps in arm)
-    gated = json.loads((tmp_path / "work/overhead/FastHttpUser/perfgate-0/reports/result.json").read_text())
+    gated = json.loads((tmp_path / "work/overhead/SaturatingReader/perfgate-0/reports/result.json").read_text())
     assert len(gated["checks"]) >= 15  # the gated arm judged the whole overhead profile
 
     accuracy = figures["accuracy"]
@@ -45,6 +45,18 @@ def test_quick_benchmarks_run_every_part_and_write_their_figures(tmp_path):
         assert flow["HttpUser"]["requests_per_cpu_second"] > 0
         assert flow["FastHttpUser"]["requests_per_cpu_second"] > 0
     assert set(figures["distributed"]["ci_job"]) == {"1 workers", "2 workers", "4 workers"}
+
+    per_request = figures["per_request"]
+    assert per_request["log_request_ns"]["bare"] > 0 and per_request["log_request_ns"]["perfgate"] > 0
+    assert set(per_request["bucket_function_ns"]) == {"locust", "perfgate"}
+
+    master = figures["master"]
+    assert all(size > 0 for size in master["message_bytes"]["median"].values())
+    simulated = master["workers"]["5"]  # five fake workers, in Locust's protocol, each arm
+    assert simulated["bare"]["exit_code"] == 0 and simulated["perfgate"]["exit_code"] in (0, 5)
+    for arm in ("bare", "perfgate"):  # the master handled stats messages from every fake worker
+        assert 0 < simulated[arm]["stats_messages"] <= simulated[arm]["stats_sent"]
+    assert simulated["perfgate"]["live_loop_ms"]["ticks"] > 0 and simulated["perfgate"]["verdict_ms"] > 0
 
     summary = (tmp_path / "SUMMARY.md").read_text()
     assert all(record["title"] in summary for record in records.values())

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from perfgate.core.buckets import bucket_ms, bucket_width_ms
+from perfgate.core.buckets import bucket_ms, bucket_width_ms, rounded_bucket_ms
 from perfgate.core.model import _stored, histogram_of
 
 
@@ -43,3 +43,12 @@ def test_the_width_is_the_step_between_neighbouring_buckets():
 def test_fractional_buckets_survive_result_json():
     histogram = {0.432: 3, 9.45: 5, 147: 2}
     assert histogram_of(_stored(histogram)) == histogram
+
+
+def test_the_grid_lookup_is_the_formula_it_is_built_from():
+    """Away from a tie (a time exactly between two buckets, which a measured time never is) the
+    lookup and the rounding formula agree at every magnitude, and in type (ints from 100 ms up)."""
+    draw = random.Random(3)
+    for ms in [10 ** draw.uniform(-3.5, 7.5) for _ in range(100_000)] + [0, -1, 1e-9, 2e8]:
+        looked_up, rounded = bucket_ms(ms), rounded_bucket_ms(ms)
+        assert (looked_up, type(looked_up)) == (rounded, type(rounded)), ms

@@ -3,7 +3,14 @@
 import pytest
 
 from perfgate.core.model import CheckKind, Status
-from perfgate.core.observations import GeneratorCpu, RunObservations, WorkerPresence, interrupted, run_checks
+from perfgate.core.observations import (
+    GeneratorCpu,
+    LoopTiming,
+    RunObservations,
+    WorkerPresence,
+    interrupted,
+    run_checks,
+)
 
 
 def checks(**observed) -> dict[str, str]:
@@ -79,3 +86,18 @@ def test_an_early_end_needs_a_reason_of_the_runs_own():
     assert checks(duration_s=41.0, ended_by_the_run=True) == {}  # an abort, a capacity step that broke
     assert checks(duration_s=58.5) == {}  # within two seconds of the plan
     assert checks(duration_s=4.0, planned_s=None) == {}  # --iterations: no planned end
+
+
+def test_the_live_loops_own_timing():
+    timing = LoopTiming(2.0)
+    assert timing.summary() == {"ticks": 0, "interval_s": 2.0}
+    for late, work in ((0.001, 0.010), (0.003, 0.030), (0.250, 0.020)):
+        timing.tick(late, work)
+    assert timing.summary() == {
+        "ticks": 3,
+        "interval_s": 2.0,
+        "work_ms_median": 20.0,
+        "work_ms_max": 30.0,
+        "late_ms_median": 3.0,
+        "late_ms_max": 250.0,
+    }

@@ -2,7 +2,7 @@
 
 import pytest
 
-from perfgate.core.redact import redact, redact_name
+from perfgate.core.redact import RedactedNames, redact
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_secrets_are_masked(text, expected):
     ],
 )
 def test_names_and_messages_without_secrets_are_unchanged(text):
-    assert redact_name(text) == text
+    assert RedactedNames()[text] == text
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,11 @@ def test_a_parameter_is_secret_when_a_word_of_its_name_is(name, secret):
     from perfgate.core.redact import is_secret
 
     assert is_secret(name) is secret
+
+
+def test_remembered_names_stay_bounded():
+    names = RedactedNames()
+    names.MAX = 3
+    for index in range(7):
+        assert names[f"/x?token=t{index}"] == "/x?token=***"
+    assert len(names) <= 3
