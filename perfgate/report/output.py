@@ -3,8 +3,9 @@
 exit code stands), the CI publishers of the system it runs on, and the baseline and history kept.
 
 Publishers are a registry: each says whether it applies here (from the environment) and does what
-that CI system expects of a job. GitHub Actions is the one today; GitLab merge-request notes,
-Buildkite annotations or a pull-request comment go beside it.
+that system expects of a job: GitHub Actions' annotations, step summary and outputs; Kubernetes'
+termination message. GitLab merge-request notes, Buildkite annotations or a pull-request comment
+go beside them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TextIO
 
 from perfgate.core.baseline import promotion_refusal
 from perfgate.core.model import Result
-from perfgate.report import github, gitlab, html, junit, markdown, result_json
+from perfgate.report import github, gitlab, html, junit, markdown, result_json, termination
 from perfgate.store.files import write_atomic
 from perfgate.store.history import HistoryError, provenance, record
 
@@ -41,7 +42,10 @@ class Publisher:
     publish: Callable[[Result, Path, Mapping[str, str], TextIO], None]
 
 
-PUBLISHERS = (Publisher("GitHub Actions", github.applies, github.publish),)
+PUBLISHERS = (
+    Publisher("GitHub Actions", github.applies, github.publish),
+    Publisher("the Kubernetes termination message", termination.applies, termination.publish),
+)
 
 
 @dataclass

@@ -3,14 +3,33 @@ carry the `integration` marker, so `pytest -m "not integration"` is the fast loo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from tests.processes import REPO, run_bounded
+
 HERE = Path(__file__).parent
+IMAGE = "perfgate:test"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(item.fspath).parents:
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def image() -> str:
+    """The project's image, built from docker/Dockerfile on a local Python base image (no registry
+    can be reached from CI: .ci/run builds one and names it in PERFGATE_DOCKER_BASE_IMAGE)."""
+    base = os.environ.get("PERFGATE_DOCKER_BASE_IMAGE")
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail("PERFGATE_DOCKER_BASE_IMAGE is not set: .ci/run builds a base image and exports its name")
+        pytest.skip("set PERFGATE_DOCKER_BASE_IMAGE to a local Python image (python:3.12-slim) to run the Docker tests")
+    command = ["docker", "build", "--network", "host", "--build-arg", f"BASE_IMAGE={base}"]
+    built = run_bounded([*command, "-f", "docker/Dockerfile", "-t", IMAGE, "."], 900, REPO)
+    assert built.returncode == 0, built.output[-3000:]
+    return IMAGE

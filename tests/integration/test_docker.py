@@ -18,21 +18,7 @@ import pytest
 
 from tests.processes import REPO, Finished, free_port, run_bounded
 
-IMAGE = "perfgate:test"
 COMPOSE = ["docker-compose", "-f", "docker/docker-compose.yml", "-f", "docker/docker-compose.hostnet.yml"]
-
-
-@pytest.fixture(scope="module")
-def image() -> str:
-    base = os.environ.get("PERFGATE_DOCKER_BASE_IMAGE")
-    if not base:
-        if os.environ.get("CI"):
-            pytest.fail("PERFGATE_DOCKER_BASE_IMAGE is not set: .ci/run builds a base image and exports its name")
-        pytest.skip("set PERFGATE_DOCKER_BASE_IMAGE to a local Python image (python:3.12-slim) to run the Docker tests")
-    command = ["docker", "build", "--network", "host", "--build-arg", f"BASE_IMAGE={base}"]
-    built = run_bounded([*command, "-f", "docker/Dockerfile", "-t", IMAGE, "."], 900, REPO)
-    assert built.returncode == 0, built.output[-3000:]
-    return IMAGE
 
 
 @pytest.fixture

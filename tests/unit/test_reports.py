@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,8 +13,8 @@ import junitparser
 import pytest
 import xmlschema
 
-from perfgate.core.model import CheckResult, Result
-from perfgate.report import github, gitlab, html, junit, markdown
+from perfgate.core.model import CheckResult, Result, Status, Verdict
+from perfgate.report import github, gitlab, html, junit, markdown, termination
 from perfgate.report import output as output_step
 from perfgate.report.svg import CHAR_WIDTH, RIGHT, WIDTH, legend_positions, log_ticks, nice_ticks
 
@@ -241,3 +242,22 @@ def test_log_ticks_and_the_legend_stay_inside_the_chart():
     assert all(
         x + 24 + CHAR_WIDTH * len(label) <= WIDTH - RIGHT for (x, _), label in zip(positions, labels, strict=True)
     )
+
+
+def test_the_kubernetes_termination_message_is_one_line_with_the_verdict_and_the_exit_code(tmp_path):
+    failing = sample(failures=3)
+    line = termination.message(failing)
+    first = next(c for c in failing.checks if c.status == Status.FAIL)
+    assert line == f"FAIL: {first.endpoint} {first.message} (and 2 more); exit 3"
+    passing = replace(
+        failing, verdict=Verdict.PASS, exit_code=0, checks=[c for c in failing.checks if c.status == Status.PASS]
+    )
+    assert termination.message(passing) == f"PASS: {len(passing.checks)} checks passed; exit 0"
+    hostile = replace(first, endpoint="GET /x\n::error::injected", message="p95 9ms\r\nbreaks")
+    assert "\n" not in termination.message(replace(failing, checks=[hostile]))
+    long = termination.message(replace(failing, checks=[replace(first, message="x" * 10_000)]))
+    assert len(long.encode()) < 4096 and long.endswith("; exit 3")
+    written = tmp_path / "termination-log"
+    environ = {termination.PATH_VARIABLE: str(written)}
+    output_step.deliver(failing, output_step.Destinations(tmp_path / "r", [], environ=environ))
+    assert written.read_text() == line + "\n"
