@@ -108,13 +108,13 @@ class RunObservations:
     expect_workers_wait_s: float = 0.0
 
 
-def interrupted(still_running: bool, terminated_at_s: float | None, planned_s: float | None) -> bool:
-    """Stopped by a signal before its planned end. A master stops its runner before it quits, so
-    a SIGTERM tells what the runner's state cannot; one after the planned end (Compose stopping the
-    master while it writes its reports) is not an interruption."""
+def interrupted(still_running: bool, signalled_at_s: float | None, planned_s: float | None) -> bool:
+    """Stopped by a signal before its planned end. A master, and a run a shape drives, stop their
+    runner before they quit, so the signal tells what the runner's state cannot; one after the
+    planned end (Compose stopping the master while it writes its reports) is not an interruption."""
     if still_running:
         return True
-    return terminated_at_s is not None and (planned_s is None or terminated_at_s < planned_s - LATE_SIGNAL_S)
+    return signalled_at_s is not None and (planned_s is None or signalled_at_s < planned_s - LATE_SIGNAL_S)
 
 
 def _inconclusive(metric: str, limit: str, actual: float | None, message: str) -> CheckResult:

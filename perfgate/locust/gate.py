@@ -78,9 +78,10 @@ class Gate:
         self.loop_timing = LoopTiming(profile.settings.evaluate_every_s)
         self.loop: Any = None
         self.process: psutil.Process | None = None
-        # when SIGTERM came (s after the start): a master stops its runner before quitting, so the
-        # runner's state cannot tell an interrupted master from one that finished
-        self.terminated_at_s: float | None = None
+        # when SIGTERM or the first SIGINT came (s after the start): a master, and a shaped run,
+        # stop their runner before quitting, so its state cannot tell an interrupted run from one
+        # that finished
+        self.signalled_at_s: float | None = None
         self.result: Result | None = None
         self.printed = False
 
@@ -165,12 +166,32 @@ class Gate:
             self.monitor.start_measurement(empty_snapshot())
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first reading is always 0: prime it
-        gevent.signal_handler(signal.SIGTERM, self.note_sigterm)  # beside Locust's own handler, which still runs
+        gevent.signal_handler(signal.SIGTERM, self.sigterm)  # beside Locust's own handler, once it has one
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # a locustfile's own is left alone
+            signal.signal(signal.SIGINT, self.sigint)
         self.loop = gevent.spawn(self.live_loop)
 
-    def note_sigterm(self) -> None:
-        if self.terminated_at_s is None:
-            self.terminated_at_s = self.elapsed()
+    def note_signal(self) -> None:
+        if self.signalled_at_s is None:
+            self.signalled_at_s = self.elapsed()
+
+    def sigint(self, *_: Any) -> None:
+        """Notes the time, then hands the signal back to Python's own handler (KeyboardInterrupt,
+        which Locust handles), from the event loop: raised in a Python frame, gevent would print
+        the frame as a traceback."""
+        self.note_signal()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        gevent.get_hub().loop.run_callback(os.kill, os.getpid(), signal.SIGINT)
+
+    def sigterm(self) -> None:
+        """Notes when SIGTERM came. While a load shape drives a headless run, Locust has no SIGTERM
+        handler yet (it waits in shape_greenlet.join() and installs one only after), so this one
+        alone would swallow the signal: end the shape, as Ctrl-C does, and Locust stops, quits
+        and exits through its usual path, with the reports and the verdict's code."""
+        self.note_signal()
+        shape = getattr(self.environment.runner, "shape_greenlet", None)
+        if self.options.headless and shape is not None:
+            shape.kill(block=False)
 
     def end_warmup(self) -> None:
         if self.stopped is None:
@@ -263,7 +284,7 @@ class Gate:
             return
         runner = self.environment.runner
         was_interrupted = interrupted(
-            runner.state in (STATE_RUNNING, STATE_SPAWNING), self.terminated_at_s, self.planned_s()
+            runner.state in (STATE_RUNNING, STATE_SPAWNING), self.signalled_at_s, self.planned_s()
         )
         signal.signal(signal.SIGINT, self.exit_now)
         self.test_stopping()
@@ -303,10 +324,11 @@ class Gate:
 
     def planned_s(self) -> float | None:
         """How long the run was meant to last; None when it ends on its own terms (locust-plugins'
-        --iterations stops when the iterations are done, --run-time only bounds it)."""
+        --iterations stops when the iterations are done, --run-time only bounds it). A shape's
+        steps, when the profile's shape drives the run: Locust ignores --run-time beside a shape."""
         if getattr(self.options, "iterations", 0):
             return None
-        return self.options.run_time or (round(total_s(list(self.shape.steps))) if self.shape else None)
+        return round(total_s(list(self.shape.steps))) if self.shape else self.options.run_time
 
     def judge(self, was_interrupted: bool) -> Result:
         began = time.perf_counter()

@@ -67,9 +67,9 @@ class Stack:
         command = [*self.base, "up", "--no-build", "--scale", "worker=3", "--exit-code-from", "master"]
         return run_bounded(command, 300, REPO, {**self.env, "PERFGATE_DEMO_INJECT": injection}), self.result()
 
-    def stopped_after(self, seconds: float) -> tuple[int, str, dict | None]:
+    def stopped_after(self, seconds: float, **settings: str) -> tuple[int, str, dict | None]:
         """`up -d` for a long run, then `docker stop` on the master: its exit code and log."""
-        env = {**self.env, "RUN_TIME": "120s"}
+        env = {**self.env, "RUN_TIME": "120s", **settings}
         started = run_bounded([*self.base, "up", "-d", "--no-build", "--scale", "worker=3"], 180, REPO, env)
         assert started.returncode == 0, started.output[-3000:]
         time.sleep(seconds)
@@ -95,10 +95,14 @@ def test_compose_exits_3_when_the_target_is_slower(compose, tmp_path):
     assert {path.name for path in (tmp_path / "reports").iterdir()} >= {"result.json", "junit.xml", "report.html"}
 
 
-def test_docker_stop_on_the_master_writes_the_reports_and_is_inconclusive(compose):
-    code, log, result = compose.stopped_after(25)  # the demo seeds, workers connect, then ~15 s of load
+def test_docker_stop_on_a_shaped_master_writes_the_reports_and_is_inconclusive(compose):
+    """The nightly profile's load.stages drive the run: the shape case, where SIGTERM was once
+    swallowed (docker stop then waited for its SIGKILL)."""
+    code, log, result = compose.stopped_after(25, THRESHOLDS="thresholds/load.yaml")  # ~15 s of load
     assert code == 5, log[-3000:]
+    assert "Shape test completed" in log and "(stages)" in log, log[-3000:]
     assert result is not None and result["verdict"] == "inconclusive", log[-3000:]
     interrupted = [c for c in result["checks"] if c["metric"] == "interrupted"]
     assert interrupted and interrupted[0]["status"] == "inconclusive"
-    assert result["endpoints"]  # what was measured before the stop is in the report
+    assert result["load"]["mode"] == "stages"
+    assert sum(row["requests"] for row in result["timeline"]) > 0  # the load before the stop, in the warm-up

@@ -10,9 +10,11 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+import pytest
 
 from tests.integration.test_distributed import locust, stop
 from tests.integration.test_gate import write_profile
@@ -119,3 +121,108 @@ def test_sigterm_to_a_master_writes_the_reports_and_leaves_no_worker_behind(demo
         stop([master, *workers])
     run_checks = {c["metric"]: c for c in result_of(tmp_path)["checks"] if c["endpoint"] == "run"}
     assert "interrupted" in run_checks and run_checks["interrupted"]["status"] == "inconclusive", run_checks
+
+
+# --- every run mode and every shape: SIGTERM and SIGINT end it with its reports ----------------
+
+STEADY = Path(__file__).parent / "locustfiles" / "steady.py"
+SHAPES = {
+    # the locustfile and the profile's load block of each way a run's users can be decided
+    "no shape": (STEADY, "", ["-u", "3", "-r", "3", "-t", "120s"]),
+    "load.stages": (
+        STEADY,
+        "load: {stages: [{type: ramp, users: 3, duration: 4s}, {type: soak, users: 3, duration: 2m}]}\n",
+        [],
+    ),
+    "capacity": (
+        STEADY,
+        "load: {mode: capacity, stages: [{type: steps, users: 8, by: 2, duration: 30s, spawn_rate: 2}]}\n",
+        [],
+    ),
+    "own shape": (STEADY.with_name("steady_shape.py"), "", []),
+}
+STOPPED_WITHIN_S = 30  # a bound on a hang, not a speed: the runs share two cores
+
+
+@dataclass
+class SignalledRun:
+    name: str
+    folder: Path
+    processes: list[subprocess.Popen]
+
+    @property
+    def main(self) -> subprocess.Popen:
+        return self.processes[0]
+
+
+def start_signalled(folder: Path, mode: str, shape: str, host: str) -> SignalledRun:
+    locustfile, load, options = SHAPES[shape]
+    folder.mkdir(parents=True)
+    profile = folder / "profile.yaml"
+    profile.write_text(PROFILE + load)
+    gate = [*options, "-H", host, "--thresholds", str(profile), "--report-dir", str(folder / "reports")]
+
+    def spawn(name: str, *args: str) -> subprocess.Popen:
+        command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--only-summary", *args]
+        with open(folder / f"{name}.log", "w") as log:
+            return subprocess.Popen(
+                command, cwd=locustfile.parent, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    if mode == "local":
+        return SignalledRun(mode, folder, [spawn("main", "--headless", *gate)])
+    port = str(free_port())
+    if mode == "--processes":
+        processes = ["--processes", "2", "--master-bind-host", "127.0.0.1", "--master-bind-port", port]
+        processes += ["--master-host", "127.0.0.1", "--master-port", port]
+        return SignalledRun(mode, folder, [spawn("main", "--headless", *processes, *gate)])
+    master = spawn(
+        "main",
+        "--master",
+        "--headless",
+        "--master-bind-host",
+        "127.0.0.1",
+        "--master-bind-port",
+        port,
+        "--expect-workers",
+        "1",
+        *gate,
+    )
+    worker = spawn("worker", "--worker", "--master-host", "127.0.0.1", "--master-port", port)
+    return SignalledRun(mode, folder, [master, worker])
+
+
+@pytest.mark.parametrize("mode", ["local", "--processes", "master + workers"])
+def test_sigterm_and_sigint_end_every_shape_of_run_with_its_reports_and_code_5(demo_api, tmp_path, mode):
+    """Measured before the fix: with a load shape (the profile's or the locustfile's), SIGTERM was
+    swallowed and the run went on until SIGKILL. All eight runs of a mode at once, then a signal
+    to each main process: each ends in bounded time, exit 5, interrupted, its reports written, no
+    process of it left."""
+    runs = {
+        (shape, sig): start_signalled(tmp_path / f"{shape}-{sig.name}".replace(" ", "_"), mode, shape, demo_api.url)
+        for shape in SHAPES
+        for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        time.sleep(12)  # every run started: workers joined, users spawned
+        for (_, sig), run in runs.items():
+            assert run.main.poll() is None, (run.folder / "main.log").read_text()[-3000:]
+            run.main.send_signal(sig)
+        deadline = time.monotonic() + STOPPED_WITHIN_S
+        for (shape, sig), run in runs.items():
+            try:
+                run.main.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"{mode}, {shape}: still running {STOPPED_WITHIN_S}s after {sig.name}")
+            log = (run.folder / "main.log").read_text()
+            assert run.main.returncode == 5, f"{mode}, {shape}, {sig.name}: {log[-3000:]}"
+            assert "Traceback" not in log, log[log.find("Traceback") - 200 :][:3000]
+            result = json.loads((run.folder / "reports" / "result.json").read_text())
+            interrupted = [c for c in result["checks"] if c["metric"] == "interrupted"]
+            assert interrupted and interrupted[0]["status"] == "inconclusive", (shape, sig.name, result["checks"])
+            assert {p.name for p in (run.folder / "reports").iterdir()} >= {"junit.xml", "summary.md", "report.html"}
+        for (shape, sig), run in runs.items():
+            assert gone([p.pid for p in run.processes], within_s=20), f"{mode}, {shape}, {sig.name}: left running"
+    finally:
+        for run in runs.values():
+            stop(run.processes)
