@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from perfgate.core.inert import inert
+
 MASK = "***"
 # a parameter is secret when one of the words of its name is (access_token, X-Amz-Signature, apiKey)
 SECRET_WORDS = frozenset(
@@ -68,7 +70,8 @@ def _may_hold_secret(text: str) -> bool:
 
 
 class RedactedNames(dict[str, str]):
-    """Each request name as Locust may keep it, remembered: Locust logs the same few names millions
+    """Each request name as Locust may keep it (secrets redacted, control characters made inert:
+    core.inert), remembered: Locust logs the same few names millions
     of times (a dict lookup costs a third of a cached function call on the per-request path).
     Emptied when it grows past MAX (ids not grouped into names), so that it stays bounded."""
 
@@ -77,5 +80,5 @@ class RedactedNames(dict[str, str]):
     def __missing__(self, name: str) -> str:
         if len(self) >= self.MAX:
             self.clear()
-        clean = self[name] = redact(name)
+        clean = self[name] = redact(inert(name))
         return clean

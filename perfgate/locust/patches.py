@@ -2,8 +2,8 @@
 the master's merged stats and Locust's own tables, CSV and web UI see the same):
 
 - `locust.stats.bucket_response_time`, documented as replaceable: three-digit buckets (core.buckets);
-- `RequestStats.log_request` / `log_error`: secrets out of request names and error messages
-  before Locust keeps them (core.redact);
+- `RequestStats.log_request` / `log_error`: secrets and control characters out of request names,
+  request types and error messages before Locust keeps them (core.redact, core.inert);
 - `HttpSession.request` and FastHttpUser's timeouts: settings.request_timeout, since HttpUser waits
   for ever on a server that accepts and never answers.
 """
@@ -18,6 +18,7 @@ from locust.contrib.fasthttp import FastHttpUser
 from locust.stats import RequestStats, StatsError
 
 from perfgate.core.buckets import bucket_ms
+from perfgate.core.inert import inert
 from perfgate.core.redact import RedactedNames, redact
 
 
@@ -48,11 +49,11 @@ def _log_redacted_request(
     _clean: RedactedNames = _NAMES,
     _log: Any = _log_request,
 ) -> None:
-    _log(self, method, _clean[name], response_time, length)
+    _log(self, _clean[method], _clean[name], response_time, length)
 
 
 def _log_redacted_error(self: RequestStats, method: str, name: str, error: Exception | str | None) -> None:
-    _log_error(self, method, _NAMES[name], redact(StatsError.parse_error(error)))
+    _log_error(self, _NAMES[method], _NAMES[name], redact(inert(StatsError.parse_error(error))))
 
 
 def _request_with_timeout(self: HttpSession, method: str, url: str, *args: Any, **kwargs: Any) -> Any:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from perfgate.core.inert import inert
 from perfgate.core.metrics import Kind, format_value, shown
 from perfgate.core.model import UNRESOLVED, CheckKind, CheckResult, Result, Status, Verdict
-from perfgate.report.text import STATUS_LABELS, ordered
+from perfgate.report.text import STATUS_LABELS, ordered, shown_name
 
 REGRESSION_HEADER = (
     "STATUS",
@@ -66,7 +67,7 @@ def regression_table(checks: list[CheckResult]) -> list[str]:
         rows.append(
             (
                 STATUS_LABELS[check.status],
-                check.endpoint,
+                shown_name(check.endpoint),
                 check.metric,
                 _value(check, check.baseline),
                 _value(check, check.actual),
@@ -96,18 +97,24 @@ def render(result: Result) -> str:
     compared = [c for c in result.checks if c.kind == CheckKind.REGRESSION]
     rows = [("STATUS", "ENDPOINT", "METRIC", "LIMIT", "ACTUAL")]
     for check in ordered(gated):
-        rows.append((STATUS_LABELS[check.status], check.endpoint, check.metric, check.limit, _actual(check)))
+        rows.append(
+            (STATUS_LABELS[check.status], shown_name(check.endpoint), check.metric, check.limit, _actual(check))
+        )
     lines = aligned(rows)
     if result.capacity is not None:
         lines += ["", *capacity_table(result.capacity)]
     if compared:
         lines += ["", *regression_table(compared), *_comparison_notes(result)]
-    details = [f"  {c.endpoint}: {c.message}{_where(c)}" for c in result.checks if c.status != Status.PASS]
-    warnings = [f"warning: {warning}" for warning in result.warnings]
+    details = [
+        f"  {shown_name(c.endpoint)}: {inert(c.message)}{_where(c)}" for c in result.checks if c.status != Status.PASS
+    ]
+    warnings = [f"warning: {inert(warning)}" for warning in result.warnings]
     errors = error_lines(result)
     notes = [_measurement(result)] if result.measurement else []
     if result.aborted is not None:
-        notes.append(f"aborted at {result.aborted.at_s:.1f}s by {result.aborted.endpoint} {result.aborted.metric}")
+        notes.append(
+            f"aborted at {result.aborted.at_s:.1f}s by {shown_name(result.aborted.endpoint)} {result.aborted.metric}"
+        )
     body = ["", *lines, *(["", *details] if details else []), *errors, *warnings, *notes]
     return "\n".join([*body, "", status_line(result), ""])
 
@@ -115,7 +122,7 @@ def render(result: Result) -> str:
 def error_lines(result: Result) -> list[str]:
     """The most frequent errors of each endpoint that had any: what a failing error rate was made of."""
     lines = [
-        f"  {key}: {error['count']} x {error['message']}"
+        f"  {shown_name(key)}: {error['count']} x {inert(error['message'])}"
         for key, stats in sorted(result.endpoints.items())
         for error in stats.get("errors", [])
     ]

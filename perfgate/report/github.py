@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from perfgate.core.inert import inert
 from perfgate.core.model import UNRESOLVED, Result, Status
 from perfgate.report import markdown
 from perfgate.report.junit import source_location
-from perfgate.report.text import check_title
+from perfgate.report.text import check_title, shown_name
 
 MAX_ANNOTATIONS = 10
 STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes GitHub accepts per step
@@ -31,11 +32,11 @@ def annotations(result: Result) -> list[str]:
     failed = [c for c in result.checks if c.status in (Status.FAIL, Status.REGRESSION)]
     lines = []
     for check in failed[:MAX_ANNOTATIONS]:
-        properties = [f"title={_escape_property(f'perfgate {check.endpoint} {check_title(check)}')}"]
+        properties = [f"title={_escape_property(f'perfgate {shown_name(check.endpoint)} {check_title(check)}')}"]
         location = source_location(check.source)
         if location:
             properties[:0] = [f"file={_escape_property(location[0])}", f"line={location[1]}"]
-        lines.append(f"::error {','.join(properties)}::{_escape_data(check.message)}")
+        lines.append(f"::error {','.join(properties)}::{_escape_data(inert(check.message))}")
     if len(failed) > MAX_ANNOTATIONS:
         more = len(failed) - MAX_ANNOTATIONS
         lines.append(f"::notice title=perfgate::{more} more failed checks, see the job summary and junit.xml")

@@ -11,12 +11,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from perfgate.core.inert import inert
 from perfgate.core.metrics import shown
 from perfgate.core.model import CheckKind, CheckResult, Result, Status, histogram_of, profile_name
 from perfgate.report.console import format_change, status_line
 from perfgate.report.junit import source_location
 from perfgate.report.svg import AXIS_FLOOR_MS, Chart, Series, render
-from perfgate.report.text import STATUS_LABELS, check_title, ordered
+from perfgate.report.text import STATUS_LABELS, check_title, ordered, shown_name
 from perfgate.store.files import write_atomic
 
 FILE_NAME = "report.html"
@@ -64,13 +65,13 @@ def _check_rows(checks: list[CheckResult]) -> list[tuple[str, list[str]]]:
         regression = check.kind == CheckKind.REGRESSION
         cells = [
             STATUS_LABELS[check.status],
-            check.endpoint,
+            shown_name(check.endpoint),
             check_title(check),
             _value(check.metric, check.actual),
             _value(check.metric, check.baseline) if regression else "",
             format_change(check, check.adjusted_change) if regression else "",
             _rule(check.source),
-            check.message,
+            inert(check.message),
         ]
         rows.append((check.status, cells))
     return rows
@@ -102,7 +103,7 @@ def _endpoints(result: Result) -> str:
     rows = []
     for key, stats in sorted(result.endpoints.items()):
         cells = [
-            key,
+            shown_name(key),
             f"{stats['requests']:,}",
             f"{stats['failures']:,}",
             f"{stats['error_rate']:.2%}",
@@ -135,7 +136,9 @@ def time_charts(result: Result) -> list[Chart]:
         return Series(name, [(p["t"], p[key] * scale) for p in timeline if p.get(key) is not None])
 
     per_endpoint = [
-        Series(key, [(p["t"], p["endpoints"][key]["p95"]) for p in timeline if key in p.get("endpoints", {})])
+        Series(
+            shown_name(key), [(p["t"], p["endpoints"][key]["p95"]) for p in timeline if key in p.get("endpoints", {})]
+        )
         for key in charted(result)
     ]
     return [
@@ -173,7 +176,7 @@ def distribution_chart(result: Result) -> Chart:
         for bucket in sorted(histogram):
             seen += histogram[bucket]
             points.append((max(float(bucket), AXIS_FLOOR_MS), seen / total * 100))
-        series.append(Series(key, points))
+        series.append(Series(shown_name(key), points))
     return Chart(
         "Response-time distribution (cumulative)", "ms (log scale)", "% of requests", series, log_x=True, y_max=100
     )
@@ -196,7 +199,7 @@ def render_html(result: Result) -> str:
         facts += [(f"Shared shift {m}", f"{g:+.1%}") for m, g in comparison["global_shift"].items()]
     charts = [*time_charts(result), distribution_chart(result)]
     figures = "".join(f"<figure><figcaption>{escape(c.title)}</figcaption>{render(c)}</figure>" for c in charts)
-    warnings = "".join(f"<li>{escape(w)}</li>" for w in result.warnings)
+    warnings = "".join(f"<li>{escape(inert(w))}</li>" for w in result.warnings)
     return "\n".join(
         [
             "<!DOCTYPE html>",

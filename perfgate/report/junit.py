@@ -18,8 +18,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from perfgate.core.inert import inert
 from perfgate.core.model import UNRESOLVED, CheckKind, CheckResult, Result, Status, profile_name
-from perfgate.report.text import check_title
+from perfgate.report.text import check_title, shown_name
 from perfgate.store.files import write_atomic
 
 FILE_NAME = "junit.xml"
@@ -44,7 +45,7 @@ def source_location(source: str) -> tuple[str, str] | None:
 
 
 def _classname(suite: str, check: CheckResult) -> str:
-    return f"{suite}.{check.endpoint.replace('.', '_')}"
+    return f"{suite}.{shown_name(check.endpoint).replace('.', '_')}"
 
 
 def _outcome(check: CheckResult, unresolved_passed: bool) -> tuple[str, str] | None:
@@ -57,7 +58,7 @@ def _outcome(check: CheckResult, unresolved_passed: bool) -> tuple[str, str] | N
 
 
 def _body(check: CheckResult) -> str:
-    lines = [check.message]
+    lines = [inert(check.message)]
     if check.baseline is not None and check.kind == CheckKind.REGRESSION:
         lines.append(f"baseline {check.baseline:g}, current {check.actual if check.actual is not None else '-'}")
     if check.noise:
@@ -95,11 +96,11 @@ def render(result: Result) -> str:
             case.set("line", location[1])
         outcome = _outcome(check, unresolved_passed)
         if outcome is None:
-            ET.SubElement(case, "system-out").text = _clean(check.message)
+            ET.SubElement(case, "system-out").text = _clean(inert(check.message))
         else:
             element, kind = outcome
             counts[{"failure": "failures", "error": "errors", "skipped": "skipped"}[element]] += 1
-            child = ET.SubElement(case, element, {"type": kind, "message": _clean(check.message)})
+            child = ET.SubElement(case, element, {"type": kind, "message": _clean(inert(check.message))})
             child.text = _body(check)
         cases.append(case)
     totals = {key: str(value) for key, value in counts.items()}

@@ -3,13 +3,15 @@ comment, a CI log): the status line, the checks that did not pass, then every en
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+from perfgate.core.inert import inert
 from perfgate.core.metrics import shown
 from perfgate.core.model import CheckKind, CheckResult, Result, Status, profile_name
 from perfgate.report.console import format_change, status_line
-from perfgate.report.text import STATUS_LABELS, check_title, ordered
+from perfgate.report.text import STATUS_LABELS, check_title, ordered, shown_name
 from perfgate.store.files import write_atomic
 
 FILE_NAME = "summary.md"
@@ -23,8 +25,27 @@ STATUS_ICONS = {
 }
 
 
+_MARKUP = re.compile(r"([\\`*_\[\]<>&~|])")
+_BACKTICKS = re.compile("`+")
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Plain text in a table cell or a list item: inert, every character that Markdown or HTML
+    would act on escaped (a name in a message cannot add a link, an image or a column)."""
+    return _MARKUP.sub(r"\\\1", inert(text))
+
+
+def _code(name: str) -> str:
+    """A name as code: fenced by more backticks than it holds in a row; `|` escaped, which GFM
+    undoes inside code in a table."""
+    name = shown_name(name).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(name)), default=0) + 1)
+    pad = " " if name.startswith("`") or name.endswith("`") else ""
+    return f"{fence}{pad}{name}{pad}{fence}"
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def _value(metric: str, value: float | None) -> str:
@@ -34,16 +55,9 @@ def _value(metric: str, value: float | None) -> str:
 def _check_row(check: CheckResult) -> str:
     baseline = _value(check.metric, check.baseline) if check.kind == CheckKind.REGRESSION else ""
     change = format_change(check, check.adjusted_change) if check.kind == CheckKind.REGRESSION else ""
-    cells = [
-        f"{STATUS_ICONS[check.status]} {STATUS_LABELS[check.status]}",
-        f"`{check.endpoint}`",
-        check_title(check),
-        _value(check.metric, check.actual),
-        baseline,
-        change,
-        check.message,
-    ]
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+    status = f"{STATUS_ICONS[check.status]} {STATUS_LABELS[check.status]}"
+    cells = [check_title(check), _value(check.metric, check.actual), baseline, change, check.message]
+    return _row([_cell(status), _code(check.endpoint), *(_cell(c) for c in cells)])
 
 
 CHECK_HEADER = ["| Status | Endpoint | Check | Actual | Baseline | Change | Why |", "|---|---|---|--:|--:|--:|---|"]
@@ -66,7 +80,6 @@ def _endpoint_rows(result: Result) -> list[str]:
     ]
     for key, stats in sorted(result.endpoints.items()):
         cells = [
-            f"`{key}`",
             f"{stats['requests']:,}",
             f"{stats['error_rate']:.2%}",
             _value("p50", stats.get("p50")),
@@ -75,7 +88,7 @@ def _endpoint_rows(result: Result) -> list[str]:
             f"{stats['rps']:.1f}",
             changes.get(key, ""),
         ]
-        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        rows.append(_row([_code(key), *(_cell(c) for c in cells)]))
     return rows
 
 
@@ -88,13 +101,13 @@ def capacity_rows(capacity: dict[str, Any]) -> list[str]:
         failed = _cell(step["failed"][0]) if step["failed"] else ""
         cells = [f"{step['step']} {step['label']}", str(step["users"]), f"{step['rps']:.1f}"]
         cells += [f"{step['error_rate']:.2%}", step["status"], failed]
-        rows.append("| " + " | ".join(cells) + " |")
+        rows.append(_row([_cell(c) for c in cells]))
     return rows
 
 
 def headline(result: Result) -> str:
     load = result.load
-    context = [f"profile `{profile_name(result.profile)}`", f"{result.duration_s:.0f} s"]
+    context = [f"profile {_code(profile_name(result.profile))}", f"{result.duration_s:.0f} s"]
     if load.get("users"):
         context.append(f"{load['users']} users")
     if load.get("workers"):
@@ -110,7 +123,7 @@ def render(result: Result) -> str:
         lines += [*CHECK_HEADER, *(_check_row(c) for c in ordered(unresolved)), ""]
     if result.comparison:
         comparison = result.comparison
-        lines.append(f"Baseline `{comparison['baseline']}` ({comparison['baseline_runs']} runs).")
+        lines.append(f"Baseline {_code(comparison['baseline'])} ({comparison['baseline_runs']} runs).")
         lines += [f"Shift shared by every endpoint, {m}: {g:+.1%}." for m, g in comparison["global_shift"].items()]
         lines.append("")
     if result.capacity is not None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from perfgate.core.inert import inert
 from perfgate.core.model import STATUS_ORDER, CheckKind, CheckResult, Status
+
+# how much of an endpoint name a report shows (result.json keeps it whole): a 10,000-character name
+# would push every other column off a terminal, a table and a CI annotation
+NAME_CHARS = 120
 
 STATUS_LABELS = {
     Status.PASS: "PASS",
@@ -24,3 +29,10 @@ def check_title(check: CheckResult) -> str:
 def ordered(checks: list[CheckResult]) -> list[CheckResult]:
     """What needs attention first: failures, regressions, no data, inconclusive, improved, passed."""
     return sorted(checks, key=lambda c: STATUS_ORDER.index(c.status))
+
+
+def shown_name(name: str) -> str:
+    """An endpoint name as a report shows it: inert (names from older files were not cleaned at
+    the source) and cut to NAME_CHARS with an ellipsis."""
+    name = inert(name)
+    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"

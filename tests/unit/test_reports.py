@@ -131,7 +131,7 @@ def test_junit_counts_failures_regressions_and_inconclusive_checks_as_parsers_re
     failed = cases[("perfgate.ci.GET /api/v1/e0", "p95 < 100ms")]
     (outcome,) = failed.result
     assert isinstance(outcome, junitparser.Failure) and outcome.type == "threshold"
-    assert outcome.message == "p95 120ms > 100ms? #0" and "p95 120ms > 100ms? #0" in outcome.text  # body for GitLab
+    assert outcome.message == "p95 120ms > 100ms\\x07 #0" and outcome.message in outcome.text  # body for GitLab
     assert failed._elem.get("file") == "thresholds/ci.yaml" and failed._elem.get("line") == "7"
     inconclusive = cases[("perfgate.ci.GET /api/v1_2/items", "p95 < 800ms")]  # no dot for Jenkins to split at
     assert isinstance(inconclusive.result[0], junitparser.Error) and inconclusive.result[0].type == "inconclusive"
