@@ -23,7 +23,7 @@ def measure(quick: bool, folder: Path) -> dict[str, Any]:
     demo = start_demo_api()
     try:
         return {
-            name: _pairs(name, user_class, users, profile, *((1, 4) if quick else (pairs, run_time)), demo.url, folder)
+            name: _pairs(name, user_class, users, profile, *((1, 3) if quick else (pairs, run_time)), demo.url, folder)
             for name, (user_class, users, profile, pairs, run_time) in SETUPS.items()
         }
     finally:

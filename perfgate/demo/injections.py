@@ -1,5 +1,6 @@
 """Regression injections for the demo API: `latency:<glob>:<ms>`, `errors:<glob>:<percent>`,
-`drop-index`, `slow-auth`; latency and errors may end in `:after=<duration>` and/or `:until=<duration>`
+`trickle:<glob>:<ms>` (the response body sent one byte every <ms>, the headers at once), `drop-index`,
+`slow-auth`; latency, errors and trickle may end in `:after=<duration>` and/or `:until=<duration>`
 (measured from server start) so that a regression can be limited to part of a run."""
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from dataclasses import dataclass
 from perfgate.core.units import glob_regex, parse_duration_s
 
 SPEC_HELP = (
-    "expected latency:<route glob>:<ms>, errors:<route glob>:<percent>, drop-index or slow-auth, "
+    "expected latency:<route glob>:<ms>, errors:<route glob>:<percent>, trickle:<route glob>:<ms per byte>, "
+    "drop-index or slow-auth, "
     "optionally followed by :after=<duration> and/or :until=<duration>"
 )
+
+
+ROUTED = ("latency", "errors", "trickle")  # the kinds that take a route glob and an amount
 
 
 class InjectionError(ValueError):
@@ -21,9 +26,9 @@ class InjectionError(ValueError):
 
 @dataclass(frozen=True)
 class Injection:
-    kind: str  # latency | errors | drop-index | slow-auth
+    kind: str  # latency | errors | trickle | drop-index | slow-auth
     route_glob: str = "*"
-    amount: float = 0.0  # ms for latency, percent for errors
+    amount: float = 0.0  # ms for latency, percent for errors, ms between two bytes for trickle
     after_s: float = 0.0
     until_s: float | None = None
 
@@ -50,7 +55,7 @@ def parse_injection(spec: str) -> Injection:
     if spec in ("drop-index", "slow-auth"):
         return Injection(kind=spec)
     kind, _, rest = spec.partition(":")
-    if kind not in ("latency", "errors") or not rest:
+    if kind not in ROUTED or not rest:
         raise InjectionError(f"invalid injection {spec!r}: {SPEC_HELP}")
     parts = rest.split(":")
     timing: dict[str, float] = {}

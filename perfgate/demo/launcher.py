@@ -44,8 +44,11 @@ def start_demo_api(
     env: dict[str, str] | None = None,
     timeout_s: float = 60.0,
     rotate_refresh_tokens: bool = False,
+    port: int = 0,
 ) -> DemoApiProcess:
-    command = [sys.executable, "-m", "perfgate", "demo-api", "--host", "127.0.0.1", "--port", "0", "--exit-with-parent"]
+    """The demo API on `port` (0: a free one), ready when this returns."""
+    command = [sys.executable, "-m", "perfgate", "demo-api", "--host", "127.0.0.1", "--port", str(port)]
+    command.append("--exit-with-parent")
     for spec in injections or []:
         command += ["--inject", spec]
     if token_ttl_s is not None:

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,7 +32,7 @@ from gevent.pywsgi import WSGIHandler, WSGIServer
 
 from perfgate.demo.app import DemoApi, Request, Response
 from perfgate.demo.database import Database, create_and_seed, drop_report_indexes
-from perfgate.demo.injections import Injection, InjectionError, parse_injections
+from perfgate.demo.injections import ROUTED, Injection, InjectionError, parse_injections
 from perfgate.demo.security import SLOW_AUTH_FACTOR
 
 READY_PREFIX = "perfgate demo-api: listening on "
@@ -63,7 +63,7 @@ class DemoWsgiApp:
 
     def __init__(self, api: DemoApi, injections: list[Injection], run_in_thread: Callable[..., Any]) -> None:
         self.api = api
-        self.injections = [i for i in injections if i.kind in ("latency", "errors")]
+        self.injections = [i for i in injections if i.kind in ROUTED]
         self.all_injections = injections
         self.run_in_thread = run_in_thread
         self.started = time.monotonic()
@@ -71,15 +71,16 @@ class DemoWsgiApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
+        trickle_ms = 0.0
         if path == "/healthz":
             response = Response(200, self.health())
         else:
             self.requests_served += 1
-            response = self.serve(environ, method, path)
+            response, trickle_ms = self.serve(environ, method, path)
         body = response.encoded()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *response.headers]
         start_response(f"{response.status} {HTTP_REASONS.get(response.status, '')}", headers)
-        return [body]
+        return trickled(body, trickle_ms) if trickle_ms else [body]
 
     def health(self) -> dict[str, Any]:
         uptime = time.monotonic() - self.started
@@ -91,7 +92,8 @@ class DemoWsgiApp:
             "active_injections": [i.describe() for i in self.all_injections if i.active(uptime)],
         }
 
-    def serve(self, environ: dict[str, Any], method: str, path: str) -> Response:
+    def serve(self, environ: dict[str, Any], method: str, path: str) -> tuple[Response, float]:
+        """The response, and how many ms to wait before each byte of its body (trickle)."""
         length = int(environ.get("CONTENT_LENGTH") or 0)
         headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key[:5] == "HTTP_"}
         if environ.get("CONTENT_TYPE"):
@@ -103,15 +105,24 @@ class DemoWsgiApp:
         uptime = time.monotonic() - self.started
         active = [i for i in self.injections if i.active(uptime) and i.matches(method, route_name)]
         delay_ms = sum(i.amount for i in active if i.kind == "latency")
+        trickle_ms = sum(i.amount for i in active if i.kind == "trickle")
         if delay_ms:
             gevent.sleep(delay_ms / 1000.0)
         if any(i.kind == "errors" and random.random() * 100 < i.amount for i in active):
-            return Response(500, {"error": "injected_error", "message": "injected by errors:"})
+            return Response(500, {"error": "injected_error", "message": "injected by errors:"}), trickle_ms
         try:
-            return self.run_in_thread(self.api.handle, (request, resolved))
+            return self.run_in_thread(self.api.handle, (request, resolved)), trickle_ms
         except Exception:
             log.error("unhandled error in %s %s\n%s", method, path, traceback.format_exc())
-            return Response(500, {"error": "internal_error", "message": "the server failed to handle the request"})
+            failed = {"error": "internal_error", "message": "the server failed to handle the request"}
+            return Response(500, failed), trickle_ms
+
+
+def trickled(body: bytes, every_ms: float) -> Iterator[bytes]:
+    """The body one byte at a time, each after `every_ms`: a server that never stops answering."""
+    for index in range(len(body)):
+        gevent.sleep(every_ms / 1000.0)
+        yield body[index : index + 1]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="SPEC",
-        help="latency:<route glob>:<ms>, errors:<route glob>:<percent>, drop-index or slow-auth; "
-        "latency and errors take :after=<duration> / :until=<duration>. Repeatable; "
+        help="latency:<route glob>:<ms>, errors:<route glob>:<percent>, trickle:<route glob>:<ms per byte>, "
+        "drop-index or slow-auth; latency, errors and trickle take :after=<duration> / :until=<duration>. Repeatable; "
         "env PERFGATE_DEMO_INJECT adds more, separated by ';'.",
     )
     parser.add_argument("--token-ttl", type=float, default=30.0, help="access token lifetime in seconds (30)")

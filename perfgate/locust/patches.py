@@ -4,15 +4,23 @@ the master's merged stats and Locust's own tables, CSV and web UI see the same):
 - `locust.stats.bucket_response_time`, documented as replaceable: three-digit buckets (core.buckets);
 - `RequestStats.log_request` / `log_error`: secrets and control characters out of request names,
   request types and error messages before Locust keeps them (core.redact, core.inert);
+- `locust.runners.MASTER_HEARTBEAT_TIMEOUT`: a worker whose master has died (SIGKILL, a node
+  lost) quits after MASTER_LOST_AFTER_S without its heartbeat instead of Locust's 60 s, so that a CI
+  job does not wait a minute per worker; the master sends one every second;
 - `HttpSession.request` and FastHttpUser's timeouts: settings.request_timeout, since HttpUser waits
-  for ever on a server that accepts and never answers.
+  for ever on a server that accepts and never answers; for HttpUser also a deadline on the whole
+  response (`HttpSession._send_request_safe_mode`), since requests' timeout is per read and a
+  server that trickles its body one byte at a time never trips it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import gevent
+import locust.runners
 import locust.stats
+import requests
 from locust.clients import HttpSession
 from locust.contrib.fasthttp import FastHttpUser
 from locust.stats import RequestStats, StatsError
@@ -20,6 +28,7 @@ from locust.stats import RequestStats, StatsError
 from perfgate.core.buckets import bucket_ms
 from perfgate.core.inert import inert
 from perfgate.core.redact import RedactedNames, redact
+from perfgate.locust import MASTER_LOST_AFTER_S
 
 
 class RequestTimeout:
@@ -35,6 +44,12 @@ class RequestTimeout:
 
 
 _log_request, _log_error, _http_request = RequestStats.log_request, RequestStats.log_error, HttpSession.request
+_http_send = HttpSession._send_request_safe_mode
+
+
+class RequestDeadline(requests.exceptions.Timeout):
+    """settings.request_timeout passed before the whole response came: a requests failure, which
+    Locust records against the request's name."""
 
 
 _NAMES = RedactedNames()
@@ -62,8 +77,21 @@ def _request_with_timeout(self: HttpSession, method: str, url: str, *args: Any, 
     return _http_request(self, method, url, *args, **kwargs)
 
 
+def _send_within_deadline(self: HttpSession, method: str, url: str, **kwargs: Any) -> Any:
+    """The network part of a request, within settings.request_timeout in all when that is its
+    timeout (a request's own timeout= keeps requests' per-read meaning)."""
+    seconds = RequestTimeout.seconds
+    if seconds is None or kwargs.get("timeout") != seconds:
+        return _http_send(self, method, url, **kwargs)
+    late = RequestDeadline(f"timed out: no whole response within settings.request_timeout ({seconds:g} s)")
+    with gevent.Timeout(seconds, late):
+        return _http_send(self, method, url, **kwargs)
+
+
 def install() -> None:
+    locust.runners.MASTER_HEARTBEAT_TIMEOUT = MASTER_LOST_AFTER_S
     locust.stats.bucket_response_time = bucket_ms
     RequestStats.log_request = _log_redacted_request  # type: ignore[method-assign]
     RequestStats.log_error = _log_redacted_error  # type: ignore[method-assign]
     HttpSession.request = _request_with_timeout  # type: ignore[method-assign]
+    HttpSession._send_request_safe_mode = _send_within_deadline  # type: ignore[method-assign]

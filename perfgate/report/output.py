@@ -96,7 +96,7 @@ def deliver(result: Result, to: Destinations) -> Delivery:
     if to.save_baseline is not None:
         save_baseline(result, to.save_baseline)
     if to.history is not None:
-        record_history(result, to.history, to.environ)
+        record_history(result, to.history, to.environ, to.report_dir / "result.json")
     return delivery
 
 
@@ -112,10 +112,16 @@ def save_baseline(result: Result, path: Path) -> None:
         logger.error("perfgate: cannot save the baseline %s: %s", path, problem)
 
 
-def record_history(result: Result, path: str, environ: Mapping[str, str]) -> None:
+def record_history(result: Result, path: str, environ: Mapping[str, str], written: Path) -> None:
     branch, commit = provenance(environ)
     try:
         run_id = record(path, result.to_dict(), branch, commit)
         logger.info("perfgate: recorded as run #%d of %s (branch %s)", run_id, path, branch)
     except (HistoryError, OSError) as problem:
-        logger.error("perfgate: cannot record the run in the history: %s (the exit code stands)", problem)
+        logger.error(
+            "perfgate: cannot record the run in the history: %s (the exit code stands; once that is fixed, "
+            "record it with: perfgate history --history %s --record %s)",
+            problem,
+            path,
+            written,
+        )

@@ -2,7 +2,9 @@
 
 Concurrent CI jobs may record into one file at once: the database is in WAL mode, every write is
 one `BEGIN IMMEDIATE` transaction (a writer waits for the lock instead of failing half-way; readers
-are never blocked), and `busy_timeout` lets a writer wait up to a minute. A run is stored whole (its
+are never blocked), and `busy_timeout` lets a writer wait up to a minute (PERFGATE_HISTORY_WAIT_S).
+Before a write, SQLite's quick_check: a damaged file (truncated by a full disk, overwritten) is
+refused as it is, never written into, so that no earlier run in it is lost. A run is stored whole (its
 result.json, compressed) plus one row per endpoint with the numbers a trend needs, so that a trend
 reads no JSON and a baseline from history is exactly what a merged baseline would be.
 WAL needs a local filesystem (SQLite's shared memory does not work over NFS): keep the database on
@@ -35,7 +37,8 @@ DEFAULT_HISTORY = ".perfgate/history.db"
 HISTORY_PREFIX = "history:"
 SCHEMA_VERSION = 1
 BASELINE_RUNS = 5
-BUSY_TIMEOUT_S = 60.0
+WAIT_VARIABLE = "PERFGATE_HISTORY_WAIT_S"
+BUSY_TIMEOUT_S = 60.0  # how long a writer waits for another one's lock, unless WAIT_VARIABLE says
 TREND_METRICS = trended()  # the metric table's trended metrics: the endpoint columns below
 BRANCH_VARIABLES = (
     "PERFGATE_BRANCH",
@@ -133,20 +136,43 @@ def opened(path: str | Path, create: bool = False) -> Iterator[sqlite3.Connectio
     try:
         if create:
             file.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(file, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        wait_s = busy_timeout_s()
+        connection = sqlite3.connect(file, timeout=wait_s, isolation_level=None)
     except (OSError, sqlite3.Error) as error:
         raise HistoryError(f"{path}: cannot open the history database: {error}") from None
     try:
-        _prepare(connection, path, create)
+        _prepare(connection, path, create, wait_s)
         yield connection
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error) and "busy" not in str(error):
+            raise HistoryError(f"{path}: {error}") from None
+        raise HistoryError(
+            f"{path}: another process held its write lock for over {wait_s:g} s (a run recording into it, or "
+            f"one that hangs); {WAIT_VARIABLE} sets how long to wait"
+        ) from None
     except sqlite3.DatabaseError as error:
-        raise HistoryError(f"{path}: {error} (is it a perfgate history database?)") from None
+        raise HistoryError(f"{path}: {damaged(error)}") from None
     finally:
         connection.close()
 
 
-def _prepare(connection: sqlite3.Connection, path: str | Path, create: bool) -> None:
-    connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+def busy_timeout_s(environ: Mapping[str, str] = os.environ) -> float:
+    text = environ.get(WAIT_VARIABLE, "")
+    try:
+        return float(text) if text else BUSY_TIMEOUT_S
+    except ValueError:
+        raise HistoryError(f"{WAIT_VARIABLE}: expected seconds (a number), found {text!r}") from None
+
+
+def damaged(problem: object) -> str:
+    return (
+        f"is damaged or not a perfgate history database ({problem}); nothing was written to it: restore it "
+        "from a backup, or move it away and a new one is started"
+    )
+
+
+def _prepare(connection: sqlite3.Connection, path: str | Path, create: bool, wait_s: float) -> None:
+    connection.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise HistoryError(
@@ -155,6 +181,10 @@ def _prepare(connection: sqlite3.Connection, path: str | Path, create: bool) -> 
     if version == SCHEMA_VERSION or not create:
         if version != SCHEMA_VERSION:
             raise HistoryError(f"{path}: not a perfgate history database (schema version {version})")
+        if create:  # about to write: never into a damaged file
+            problems = [row[0] for row in connection.execute("PRAGMA quick_check(3)")]
+            if problems != ["ok"]:
+                raise HistoryError(f"{path}: {damaged('; '.join(problems))}")
         return
     # the journal mode is a property of the file; switching needs a moment without other writers
     for attempt in range(50):

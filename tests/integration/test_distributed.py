@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from perfgate.locust import MASTER_LOST_AFTER_S
 from tests.integration.test_gate import gate, write_profile
 from tests.processes import LOCUSTFILES, free_port
 
@@ -56,9 +57,11 @@ def distributed(
     how=signal.SIGKILL,
     expect: int | None = None,
     max_wait_s: int = 30,
+    resume_after_s: float | None = None,
 ):
     """Master and `workers` worker processes; returns (master exit code, master stderr, result,
-    worker exit codes). With kill_after_s, the first worker gets `how` that long after start."""
+    worker exit codes). With kill_after_s, the first worker gets `how` that long after start, and
+    with resume_after_s SIGCONT that long after that."""
     port = str(free_port())
     master = locust(
         tmp_path / "master",
@@ -88,12 +91,30 @@ def distributed(
         if kill_after_s is not None:
             time.sleep(kill_after_s)
             os.killpg(started[0].pid, how)
+        if resume_after_s is not None:
+            time.sleep(resume_after_s)
+            os.killpg(started[0].pid, signal.SIGCONT)
         _, stderr = master.communicate(timeout=180)
         codes = [worker.wait(timeout=30) for worker in started]
     finally:
         stop([master, *started])
     result_file = tmp_path / "reports" / "result.json"
     return master.returncode, stderr, json.loads(result_file.read_text()) if result_file.exists() else None, codes
+
+
+def master_and_workers(tmp_path: Path, *master_args: str, workers: int = 2) -> tuple[subprocess.Popen, list]:
+    """A headless master on a free port expecting `workers`, and the workers connected to it."""
+    port = str(free_port())
+    master = locust(
+        tmp_path / "master",
+        *("--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port, "--headless"),
+        *("--expect-workers", str(workers), *master_args),
+    )
+    started = [
+        locust(tmp_path / f"worker{i}", "--worker", "--master-host", "127.0.0.1", "--master-port", port)
+        for i in range(workers)
+    ]
+    return master, started
 
 
 def checks(result: dict) -> list[tuple[str, str, str]]:
@@ -120,18 +141,23 @@ def test_a_master_and_two_workers_give_the_local_verdict_and_only_the_master_rep
     [
         (signal.SIGKILL, r"Worker (\S+) failed to send heartbeat"),  # dies: its heartbeat stops
         (signal.SIGTERM, r"Worker '(\S+)' \(index \d+\) quit"),  # stopped: it says goodbye, still lost
+        (signal.SIGSTOP, r"Worker (\S+) failed to send heartbeat"),  # frozen for 6 s, then resumed
     ],
 )
 def test_a_worker_lost_mid_run_makes_the_run_inconclusive_naming_it(start_demo, tmp_path, how, master_says):
     profile = write_profile(tmp_path, PROFILE % "20s")
     demo = start_demo()
-    code, stderr, result, _ = distributed(tmp_path, demo.url, profile, kill_after_s=8, how=how)
+    resume = 6 if how == signal.SIGSTOP else None
+    code, stderr, result, _ = distributed(tmp_path, demo.url, profile, kill_after_s=8, how=how, resume_after_s=resume)
     assert code == 5, stderr[-3000:]
     reported = re.findall(master_says, stderr)  # the lost worker first; the other quits at the end
     assert reported, stderr[-3000:]
     lost = next(c for c in result["checks"] if c["endpoint"] == "run" and c["metric"] == "workers")
     assert lost["status"] == "inconclusive" and lost["message"] == f"workers lost: {reported[0]}"
     assert result["verdict"] == "inconclusive"
+    # whatever the lost worker sent, before or after: totals add up, no interval goes backwards
+    assert result["total"]["requests"] == sum(e["requests"] for e in result["endpoints"].values())
+    assert all(row["requests"] >= 0 for row in result["timeline"])
 
 
 def test_fewer_workers_than_expected_within_the_wait_is_inconclusive_with_reports(demo_api, tmp_path):
@@ -145,3 +171,22 @@ def test_fewer_workers_than_expected_within_the_wait_is_inconclusive_with_report
     )
     assert result["verdict"] == "inconclusive" and result["endpoints"] == {}
     assert (tmp_path / "reports" / "junit.xml").exists()
+
+
+def test_workers_of_a_master_killed_mid_run_exit_within_the_bound(demo_api, tmp_path):
+    """A master that dies (SIGKILL: no quit message to its workers): each worker quits once it has
+    had no heartbeat for MASTER_LOST_AFTER_S (Locust's own wait is 60 s), so a CI job ends."""
+    profile = write_profile(tmp_path, PROFILE % "60s")
+    master, workers = master_and_workers(tmp_path, "-H", demo_api.url, "--thresholds", str(profile))
+    try:
+        time.sleep(8)
+        os.killpg(master.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        for worker in workers:
+            worker.wait(timeout=MASTER_LOST_AFTER_S + 20)
+        waited = time.monotonic() - killed
+        _, stderr = workers[0].communicate()
+    finally:
+        stop([master, *workers])
+    assert waited >= MASTER_LOST_AFTER_S - 1  # they waited for the master's heartbeat, not less
+    assert f"Didn't get heartbeat from master in over {MASTER_LOST_AFTER_S}s" in stderr

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
+from perfgate.demo.launcher import start_demo_api
 from tests.integration.test_gate import write_profile
+from tests.integration.test_signals import STEADY
 from tests.processes import LOCUSTFILES, REPO, free_port, run_locust
 
 PROFILE = """version: 1
@@ -73,17 +77,20 @@ def errors_of(result: dict) -> list[str]:
         ("unresolvable", "perfgate-test.invalid"),
         ("tls", "SSL"),
         ("silent", "timed out"),
+        # headers at once, then a byte every 0.5 s: within requests' per-read timeout of 1 s, for ever
+        ("trickle", "timed out: no whole response within settings.request_timeout (1 s)"),
     ],
 )
 def test_an_unreachable_or_silent_target_fails_the_error_rate_with_the_errors_named(
-    tmp_path, demo_api, silent_server, target, named
+    tmp_path, demo_api, silent_server, start_demo, target, named
 ):
-    host = {
+    hosts = {
         "refused": f"http://127.0.0.1:{free_port()}",
         "unresolvable": "http://perfgate-test.invalid:8080",
         "tls": demo_api.url.replace("http://", "https://"),  # TLS spoken to a plain-HTTP server
         "silent": silent_server,
-    }[target]
+    }
+    host = start_demo("trickle:*:500").url if target == "trickle" else hosts[target]
     finished, result, took = gate_against(tmp_path, host)
     assert finished.returncode == 3, finished.output[-3000:]
     assert took < 40  # 6 s of load, 1 s timeouts: bounded whatever the target does
@@ -118,3 +125,43 @@ def test_an_unwritable_report_directory_and_history_are_named_and_the_exit_code_
     assert f"cannot write json reports to {blocker / 'reports'}" in finished.stderr
     assert "cannot record the run in the history" in finished.stderr and "the exit code stands" in finished.stderr
     assert "perfgate: PASS" in finished.stdout and "Traceback" not in finished.stderr
+
+
+OUTAGE_PROFILE = """version: 1
+global: {error_rate: "< 1%"}
+endpoints:
+  "GET /healthz": {error_rate: "< 50%", for: 4s}
+"""
+
+
+def test_a_target_that_dies_mid_run_and_comes_back_fails_naming_the_outage_and_when(tmp_path):
+    """The demo API stopped at ~8 s of a 24 s run and started again on its port at ~15 s."""
+    demo = start_demo_api()
+    port = int(demo.url.rsplit(":", 1)[1])
+    profile = write_profile(tmp_path, OUTAGE_PROFILE)
+    command = [sys.executable, "-m", "locust", "-f", str(STEADY), "--headless", "--only-summary", "-u", "5"]
+    command += ["-r", "5", "-t", "24s", "-H", demo.url, "--thresholds", str(profile), "--report-dir", "reports"]
+    run = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    back = None
+    try:
+        time.sleep(8)
+        demo.stop()
+        time.sleep(7)
+        back = start_demo_api(port=port)
+        stdout, stderr = run.communicate(timeout=90)
+    finally:
+        run.kill()
+        for server in (demo, back):
+            if server is not None:
+                server.stop()
+    assert run.returncode == 3, stderr[-3000:]
+    result = json.loads((tmp_path / "reports" / "result.json").read_text())
+    failed = {(c["endpoint"], c["metric"]) for c in result["checks"] if c["status"] == "fail"}
+    assert failed == {("global", "error_rate"), ("GET /healthz", "error_rate")}, result["checks"]
+    messages = errors_of(result)
+    assert messages and all("Connection refused" in m or "ConnectionError" in m for m in messages), messages
+    assert "top errors:" in stdout
+    down = [row["t"] for row in result["timeline"] if row["error_rate"] > 0.5]
+    assert down and min(down) >= 6 and max(down) <= 19, down  # the outage, where it was
+    assert any(row["t"] > max(down) and row["error_rate"] == 0 for row in result["timeline"])  # and back
+    assert 23 <= result["duration_s"] <= 28  # the run ended on time, with its -t

@@ -79,14 +79,15 @@ def test_a_slower_endpoint_under_its_absolute_limit_is_a_regression_exit_4(start
     assert "perfgate: REGRESSION (1 of" in offline.stdout
 
 
-@pytest.mark.timeout(600)  # five 35 s runs
+@pytest.mark.timeout(600)  # four 35 s runs
 def test_unchanged_runs_against_a_merged_baseline_of_the_others_report_no_regression(start_demo, tmp_path):
-    """Five back-to-back runs of the unchanged demo API; each is judged against the other four merged
-    (leave one out: every run is both judged and part of four baselines, so five runs give five A/A
-    comparisons with measured noise instead of the eight runs of a separate baseline)."""
+    """Four back-to-back runs of the unchanged demo API; each is judged against the other three
+    merged (leave one out: every run is both judged and part of three baselines, so four runs give
+    four A/A comparisons with measured noise, which needs three baseline runs; the false-alarm rate
+    itself is measured with confidence intervals by benchmarks/quality.py)."""
     demo = start_demo()
     results = []
-    for index in range(5):
+    for index in range(4):
         finished, _ = gate(tmp_path / f"run{index}", "-t", "35s", "-H", demo.url)
         assert finished.returncode == 0, finished.output[-3000:]
         results.append(tmp_path / f"run{index}" / "reports" / "result.json")
@@ -94,7 +95,7 @@ def test_unchanged_runs_against_a_merged_baseline_of_the_others_report_no_regres
         merged = tmp_path / f"others{index}.json"
         others = [str(path) for path in results if path != judged]
         made = perfgate("baseline", "merge", *others, "-o", str(merged))
-        assert made.returncode == 0 and "(4 runs," in made.stdout, made.output
+        assert made.returncode == 0 and "(3 runs," in made.stdout, made.output
         folder = tmp_path / f"judged{index}"
         compared = perfgate("compare", str(merged), str(judged), "--report-dir", str(folder))
         assert compared.returncode in (0, 5), compared.stdout[-4000:]
@@ -103,7 +104,7 @@ def test_unchanged_runs_against_a_merged_baseline_of_the_others_report_no_regres
         assert regressions == [], compared.stdout[-4000:]
         passed = [c for c in result["checks"] if c["kind"] == "regression" and c["status"] == "pass"]
         assert len(passed) >= 5, compared.stdout[-4000:]  # endpoints were really compared, not only errors
-        assert next(c for c in passed if c["metric"] == "p95")["noise"].startswith("measured from 4 baseline runs")
+        assert next(c for c in passed if c["metric"] == "p95")["noise"].startswith("measured from 3 baseline runs")
 
 
 def test_a_missing_baseline_stops_the_run_unless_it_is_optional(demo_api, tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.integration.test_distributed import locust, stop
+from tests.integration.test_distributed import master_and_workers, stop
 from tests.integration.test_gate import write_profile
 from tests.processes import LOCUSTFILES, REPO, free_port
 
@@ -100,17 +100,11 @@ def test_an_interrupted_run_with_enough_data_is_judged_when_the_profile_says_so(
 
 def test_sigterm_to_a_master_writes_the_reports_and_leaves_no_worker_behind(demo_api, tmp_path):
     profile = write_profile(tmp_path, PROFILE)
-    port = str(free_port())
-    master = locust(
-        tmp_path / "master",
-        *("--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", port, "--headless"),
-        *("--expect-workers", "2", "-u", "6", "-r", "6", "-t", "60s", "-H", demo_api.url),
+    master, workers = master_and_workers(
+        tmp_path,
+        *("-u", "6", "-r", "6", "-t", "60s", "-H", demo_api.url),
         *("--thresholds", str(profile), "--report-dir", str(tmp_path / "reports")),
     )
-    workers = [
-        locust(tmp_path / f"worker{i}", "--worker", "--master-host", "127.0.0.1", "--master-port", port)
-        for i in range(2)
-    ]
     try:
         time.sleep(10)
         os.kill(master.pid, signal.SIGTERM)
