@@ -11,9 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import pytest
 
 from perfgate.locust import MASTER_LOST_AFTER_S
 from tests.integration.test_gate import gate, write_profile
@@ -136,28 +135,41 @@ def test_a_master_and_two_workers_give_the_local_verdict_and_only_the_master_rep
     assert result["endpoints"]["GET /api/v1/projects"]["requests"] > 20
 
 
-@pytest.mark.parametrize(
-    ("how", "master_says"),
-    [
-        (signal.SIGKILL, r"Worker (\S+) failed to send heartbeat"),  # dies: its heartbeat stops
-        (signal.SIGTERM, r"Worker '(\S+)' \(index \d+\) quit"),  # stopped: it says goodbye, still lost
-        (signal.SIGSTOP, r"Worker (\S+) failed to send heartbeat"),  # frozen for 6 s, then resumed
-    ],
-)
-def test_a_worker_lost_mid_run_makes_the_run_inconclusive_naming_it(start_demo, tmp_path, how, master_says):
+LOSSES = {
+    signal.SIGKILL: r"Worker (\S+) failed to send heartbeat",  # dies: its heartbeat stops
+    signal.SIGTERM: r"Worker '(\S+)' \(index \d+\) quit",  # stopped: it says goodbye, still lost
+    signal.SIGSTOP: r"Worker (\S+) failed to send heartbeat",  # frozen for 6 s, then resumed
+}
+
+
+def test_a_worker_lost_mid_run_makes_the_run_inconclusive_naming_it(start_demo, tmp_path):
+    """Each way a worker is lost, in its own run, the three side by side."""
     profile = write_profile(tmp_path, PROFILE % "20s")
-    demo = start_demo()
-    resume = 6 if how == signal.SIGSTOP else None
-    code, stderr, result, _ = distributed(tmp_path, demo.url, profile, kill_after_s=8, how=how, resume_after_s=resume)
-    assert code == 5, stderr[-3000:]
-    reported = re.findall(master_says, stderr)  # the lost worker first; the other quits at the end
-    assert reported, stderr[-3000:]
-    lost = next(c for c in result["checks"] if c["endpoint"] == "run" and c["metric"] == "workers")
-    assert lost["status"] == "inconclusive" and lost["message"] == f"workers lost: {reported[0]}"
-    assert result["verdict"] == "inconclusive"
-    # whatever the lost worker sent, before or after: totals add up, no interval goes backwards
-    assert result["total"]["requests"] == sum(e["requests"] for e in result["endpoints"].values())
-    assert all(row["requests"] >= 0 for row in result["timeline"])
+    demos = {how: start_demo() for how in LOSSES}
+    with ThreadPoolExecutor(len(LOSSES)) as pool:
+        runs = {
+            how: pool.submit(
+                distributed,
+                tmp_path / how.name,
+                demos[how].url,
+                profile,
+                kill_after_s=8,
+                how=how,
+                resume_after_s=6 if how == signal.SIGSTOP else None,
+            )
+            for how in LOSSES
+        }
+    for how, master_says in LOSSES.items():
+        code, stderr, result, _ = runs[how].result()
+        assert code == 5, f"{how.name}: {stderr[-3000:]}"
+        reported = re.findall(master_says, stderr)  # the lost worker first; the other quits at the end
+        assert reported, f"{how.name}: {stderr[-3000:]}"
+        lost = next(c for c in result["checks"] if c["endpoint"] == "run" and c["metric"] == "workers")
+        assert lost["status"] == "inconclusive" and lost["message"] == f"workers lost: {reported[0]}", how.name
+        assert result["verdict"] == "inconclusive"
+        # whatever the lost worker sent, before or after: totals add up, no interval goes backwards
+        assert result["total"]["requests"] == sum(e["requests"] for e in result["endpoints"].values())
+        assert all(row["requests"] >= 0 for row in result["timeline"])
 
 
 def test_fewer_workers_than_expected_within_the_wait_is_inconclusive_with_reports(demo_api, tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 import uuid
@@ -106,3 +107,25 @@ def test_docker_stop_on_a_shaped_master_writes_the_reports_and_is_inconclusive(c
     assert interrupted and interrupted[0]["status"] == "inconclusive"
     assert result["load"]["mode"] == "stages"
     assert sum(row["requests"] for row in result["timeline"]) > 0  # the load before the stop, in the warm-up
+
+
+def test_a_killed_compose_master_ends_the_stack_with_its_code(compose):
+    """docker kill (SIGKILL) on the master mid-run: `up --exit-code-from master` returns the
+    master's 137, so the CI job fails instead of waiting; Compose stops the workers with it."""
+    env = {**os.environ, **compose.env, "RUN_TIME": "120s"}
+    command = [*compose.base, "up", "--no-build", "--scale", "worker=3", "--exit-code-from", "master"]
+    up = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    try:
+        time.sleep(25)  # the demo seeds, workers connect, then ~15 s of load
+        (master,) = run_bounded([*compose.base, "ps", "-q", "master"], 30, REPO, env).stdout.split()
+        killed = run_bounded(["docker", "kill", master], 30, REPO)
+        assert killed.returncode == 0, killed.output
+        output, _ = up.communicate(timeout=120)
+    finally:
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGKILL)
+            up.communicate()
+    assert up.returncode == 137, output[-3000:]
+    assert compose.result() is None  # killed: nothing was judged, and nothing pretends it was
