@@ -135,12 +135,13 @@ endpoints:
 
 
 def test_a_target_that_dies_mid_run_and_comes_back_fails_naming_the_outage_and_when(tmp_path):
-    """The demo API stopped at ~8 s of a 24 s run and started again on its port at ~15 s."""
+    """The demo API stopped at ~8 s of a 28 s run and started again on its port at ~15 s (it is
+    ready a few seconds later: it seeds its database first)."""
     demo = start_demo_api()
     port = int(demo.url.rsplit(":", 1)[1])
     profile = write_profile(tmp_path, OUTAGE_PROFILE)
     command = [sys.executable, "-m", "locust", "-f", str(STEADY), "--headless", "--only-summary", "-u", "5"]
-    command += ["-r", "5", "-t", "24s", "-H", demo.url, "--thresholds", str(profile), "--report-dir", "reports"]
+    command += ["-r", "5", "-t", "28s", "-H", demo.url, "--thresholds", str(profile), "--report-dir", "reports"]
     run = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     back = None
     try:
@@ -162,6 +163,6 @@ def test_a_target_that_dies_mid_run_and_comes_back_fails_naming_the_outage_and_w
     assert messages and all("Connection refused" in m or "ConnectionError" in m for m in messages), messages
     assert "top errors:" in stdout
     down = [row["t"] for row in result["timeline"] if row["error_rate"] > 0.5]
-    assert down and min(down) >= 6 and max(down) <= 19, down  # the outage, where it was
+    assert down and min(down) >= 6 and max(down) <= 26, down  # the outage, where it was
     assert any(row["t"] > max(down) and row["error_rate"] == 0 for row in result["timeline"])  # and back
-    assert 23 <= result["duration_s"] <= 28  # the run ended on time, with its -t
+    assert 27 <= result["duration_s"] <= 32  # the run ended on time, with its -t
