@@ -1,11 +1,14 @@
-"""The `perfgate` command: demo-api, validate, schema, compare, report, wait-for, history, baseline merge|promote."""
+"""The `perfgate` command: demo-api, validate, schema, compare, report, wait-for, history, calibrate, plan,
+baseline merge|promote."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -206,6 +209,171 @@ def _only(values: set[str], what: str, db: str) -> str:
     raise HistoryError(f"{db}: runs of several {what}s ({', '.join(sorted(values))}); choose one with --{what}")
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    """A profile that extends the runs' own, with limits and tolerances from the runs (exit 2 when
+    they are too few or not comparable)."""
+    import os
+
+    from perfgate.config.profile import ProfileError, load_profile
+    from perfgate.core.baseline import BaselineError
+    from perfgate.core.calibrate import Targets, calibrate, refusals
+    from perfgate.core.profile import DEFAULT_REGRESSION
+    from perfgate.report.calibration import UserProfile, render_profile, render_table
+    from perfgate.store.files import write_atomic
+    from perfgate.store.history import baseline as history_runs
+    from perfgate.store.results import read_baseline
+
+    try:
+        if args.history:
+            if not args.profile:
+                raise BaselineError("--history needs --profile, the profile name whose runs to calibrate from")
+            runs = history_runs(args.history, args.branch, args.profile, args.last).runs
+        else:
+            runs = [run for path in args.results for run in read_baseline(path).runs]
+    except BaselineError as error:
+        print(f"perfgate: {error}", file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    if not runs:
+        print("perfgate calibrate: name result.json files, or --history DB --profile NAME", file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    problems = refusals(runs)
+    thresholds = args.thresholds or runs[0].profile
+    try:
+        profile = load_profile(thresholds)
+    except ProfileError as error:
+        problems += [
+            f"the profile to extend ({thresholds}, or choose one with --thresholds): {p}" for p in error.problems
+        ]
+    if problems:
+        print("perfgate calibrate: not calibrated:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    output = Path(args.output)
+    targets = Targets(args.breach, args.tolerance, args.floor_ms, args.error_floor, args.margin)
+    calibration = calibrate(runs, targets, profile.regression or DEFAULT_REGRESSION)
+    endpoint_rules = [rule for rule in profile.rules if rule.scope == "endpoint"]
+    regression_keys = [r.key for r in (profile.regression.rules if profile.regression else ()) if r.scope == "endpoint"]
+    user = UserProfile(
+        extends=os.path.relpath(Path(thresholds).resolve(), output.resolve().parent),
+        path=thresholds,
+        limit_keys=list(dict.fromkeys(rule.key for rule in endpoint_rules)),
+        tolerance_keys=list(dict.fromkeys(regression_keys)),
+        has_regression=profile.regression is not None,
+        limits={(rule.key, rule.limit.metric): rule.limit.describe() for rule in endpoint_rules},
+    )
+    print(render_table(calibration), end="")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(output, render_profile(calibration, user))
+    print(f"perfgate: wrote {output}: use it with --thresholds {output}")
+    return 0
+
+
+PLAN_ROWS_S = (15, 30, 60, 120, 300, 600, 1800)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    """The run time that resolves a tolerance, from the comparison's statistics (no load run)."""
+    from perfgate.config.profile import ProfileError, load_profile
+    from perfgate.core.plan import Workload, detectable, floor, needs, run_time_for
+    from perfgate.core.profile import DEFAULT_REGRESSION
+
+    try:
+        needs(args.metric)
+        settings = (load_profile(args.thresholds).regression if args.thresholds else None) or DEFAULT_REGRESSION
+    except ValueError as error:
+        print(f"perfgate plan: --metric: {error}", file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    except ProfileError as error:
+        print("\n".join(f"perfgate: {problem}" for problem in error.problems), file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    if args.noise is not None:
+        settings = replace(settings, run_noise=args.noise)
+    if args.endpoint_noise is not None:
+        settings = replace(settings, endpoint_noise=args.endpoint_noise)
+    problems = [
+        f"--{name}: expected more than {low:g}, found {value:g}"
+        for name, value, low in (
+            ("rps", args.rps, 0),
+            ("endpoints", args.endpoints, 0),
+            ("spread", args.spread, 1),
+            ("inflation", args.inflation, 0),
+        )
+        if value <= low
+    ]
+    if problems:
+        print("perfgate plan: " + "; ".join(problems), file=sys.stderr)
+        return CONFIG_ERROR_EXIT_CODE
+    workload = Workload(args.rps, args.endpoints, args.spread, args.inflation, args.metric)
+    cancels = "cancels: 4+ endpoints share it" if args.endpoints >= 4 else "counts in full: fewer than 4 endpoints"
+    print(
+        f"{args.rps:g} requests/s over {args.endpoints} endpoints ({args.rps / args.endpoints:.3g}/s each), "
+        f"p95/p50 {args.spread:g}, variance inflation x{args.inflation:g}; noise between runs: endpoint "
+        f"{settings.endpoint_noise:.0%}, run {settings.run_noise:.0%} (the run noise {cancels}); one-run baseline"
+    )
+    chosen = sorted({*PLAN_ROWS_S, *([round(args.run_time_s)] if args.run_time_s else [])})
+    print(f"{'measured run':>12}  {'requests per endpoint':>21}  detectable {args.metric} change")
+    for seconds in chosen:
+        found = detectable(workload, seconds, settings, args.tolerance)
+        shown = f"{found:+.1%}" if found is not None else "too few requests to compare"
+        requests = args.rps / args.endpoints * seconds
+        marker = "  <- --run-time" if seconds == args.run_time_s else ""
+        print(f"{seconds:>11}s  {requests:>21,.0f}  {shown}{marker}")
+    needed = run_time_for(workload, settings, args.tolerance)
+    best = floor(workload, settings)
+    limit = f"no run length gets below {best:+.1%}: the noise between runs" if best is not None else ""
+    if needed is None:
+        print(f"+{args.tolerance:.0%} cannot be resolved by a run of a day or less; {limit}")
+    else:
+        print(
+            f"+{args.tolerance:.0%} on {args.metric} needs {math.ceil(needed)} s measured after warm-up "
+            f"({args.rps / args.endpoints * needed:,.0f} requests per endpoint); {limit}"
+        )
+    return 0
+
+
+def _probability(text: str) -> float:
+    """ "1/1000", "0.1%" or 0.001."""
+    try:
+        if "/" in text:
+            numerator, denominator = text.split("/", 1)
+            value = float(numerator) / float(denominator)
+        elif text.strip().endswith("%"):
+            value = float(text.strip()[:-1]) / 100
+        else:
+            value = float(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"expected a probability like 1/1000 or 0.1%, found {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1, found {text!r}")
+    return value
+
+
+def _percent(text: str) -> float:
+    from perfgate.core.tolerances import parse_share
+
+    try:
+        return parse_share(text.strip().lstrip("+"), "a share")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _seconds(text: str) -> float:
+    from perfgate.core.units import parse_duration_s
+
+    try:
+        return parse_duration_s(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _milliseconds(text: str) -> float:
+    from perfgate.core.units import parse_duration_s
+
+    try:
+        return parse_duration_s(text, default_unit="ms") * 1000
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _schema(_args: argparse.Namespace) -> int:
     from perfgate.config.schema import schema
 
@@ -287,6 +455,74 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--thresholds", metavar="FILE", help="the profile whose regression: tolerances apply")
     history.add_argument("--html", metavar="PATH", help="also write the trend charts as a self-contained page")
     history.set_defaults(run=_history)
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="write a profile whose limits and tolerances come from 3+ measured runs of an unchanged build",
+        description="Reads 3 or more result.json files of the same job (or its last passing runs in the "
+        "history) and writes a profile that extends the runs' own: per endpoint, limits an unchanged build "
+        "breaches with the --breach probability given the noise measured between the runs, and regression "
+        "tolerances this run length can resolve (with the run length that would resolve --tolerance). "
+        "Exit 2 when the runs are too few or not comparable.",
+    )
+    calibrate.add_argument("results", nargs="*", metavar="RESULT", help="result.json files (or merged baselines)")
+    calibrate.add_argument("-o", "--output", default="thresholds/calibrated.yaml", metavar="PATH")
+    calibrate.add_argument("--thresholds", metavar="FILE", help="the profile to extend (default: the runs' own)")
+    calibrate.add_argument("--history", metavar="DB", help="calibrate from the last passing runs in this history")
+    calibrate.add_argument("--profile", help="with --history: the profile name, e.g. ci")
+    calibrate.add_argument("--branch", default="main", help="with --history: the branch (default main)")
+    calibrate.add_argument("--last", type=int, default=10, metavar="N", help="with --history: runs (default 10)")
+    calibrate.add_argument(
+        "--breach",
+        type=_probability,
+        default=0.001,
+        metavar="P",
+        help="chance that an unchanged run breaches any calibrated limit (default 1/1000)",
+    )
+    calibrate.add_argument(
+        "--tolerance", type=_percent, default=0.2, metavar="PCT", help="the regression tolerance wanted (default 20%%)"
+    )
+    calibrate.add_argument(
+        "--floor", dest="floor_ms", type=_milliseconds, default=10.0, metavar="MS", help="lowest limit (default 10ms)"
+    )
+    calibrate.add_argument(
+        "--error-floor", type=_percent, default=0.01, metavar="PCT", help="lowest error-rate limit (default 1%%)"
+    )
+    calibrate.add_argument(
+        "--margin", type=_percent, default=0.0, metavar="PCT", help="headroom on every limit (default 0%%)"
+    )
+    calibrate.set_defaults(run=_calibrate)
+    plan = commands.add_parser(
+        "plan",
+        help="the run time a CI gate needs to resolve a tolerance, before writing it (no load run)",
+        description="From the throughput and the number of endpoints, the smallest change of a percentile "
+        "the baseline comparison could detect at several run lengths, and the run length that resolves "
+        "--tolerance; computed by the comparison itself on synthetic runs with the given shape and noise.",
+    )
+    plan.add_argument("--rps", type=float, required=True, help="requests per second of the whole run")
+    plan.add_argument("--endpoints", type=int, required=True, metavar="K", help="endpoints sharing them evenly")
+    plan.add_argument("--tolerance", type=_percent, default=0.2, metavar="PCT", help="default 20%%")
+    plan.add_argument("--metric", default="p95", help="the percentile compared (default p95)")
+    plan.add_argument(
+        "--noise", type=_percent, metavar="PCT", help="between-run noise of the runner (default: the profile's, 20%%)"
+    )
+    plan.add_argument(
+        "--endpoint-noise", type=_percent, metavar="PCT", help="per endpoint (default: the profile's, 3%%)"
+    )
+    plan.add_argument(
+        "--spread", type=float, default=2.5, metavar="RATIO", help="p95/p50 of the responses (default 2.5)"
+    )
+    plan.add_argument(
+        "--inflation",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="variance inflation from queueing (default 1; perfgate calibrate shows your system's)",
+    )
+    plan.add_argument(
+        "--run-time", dest="run_time_s", type=_seconds, metavar="DURATION", help="also show this run length"
+    )
+    plan.add_argument("--thresholds", metavar="FILE", help="a profile whose regression: noise and confidence apply")
+    plan.set_defaults(run=_plan)
     baseline = commands.add_parser("baseline", help="make baselines: merge runs, promote a passing run")
     actions = baseline.add_subparsers(dest="action", required=True)
     merge = actions.add_parser(

@@ -79,6 +79,13 @@ def _rounded(response_time: int | float, width: float) -> int | float:
 
 
 _BUCKETS, _MIDPOINTS = _grid()
+
+
+def grid() -> tuple[list[int | float], list[float]]:
+    """Every bucket from 1 µs to 10^7 ms, and the midpoints between neighbours."""
+    return _BUCKETS, _MIDPOINTS
+
+
 _LOW, _HIGH = _BUCKETS[0], _BUCKETS[-1]
 
 

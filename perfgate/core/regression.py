@@ -18,7 +18,10 @@ What was chosen, and why (docs/design/statistics.md):
   assumed in every check.
 - A slow runner slows every endpoint: with ≥ 4 comparable endpoints the median log ratio g is the
   common shift, each endpoint is judged on d = x − g, and g gets its own "global shift" check
-  against regression.global_shift (+20%). Fewer endpoints: g = 0 and the run noise is added instead.
+  against regression.global_shift (+20%). The median's variance is π/2·H²/K with H the harmonic
+  mean of the endpoints' SDs (the asymptotic variance of a median of unequal normals), so that one
+  endpoint with few requests does not widen every other endpoint's check. Fewer endpoints: g = 0
+  and the run noise is added instead.
 - A check is a regression only when the change exceeds its tolerance AND is significant at the
   family-wise confidence (Bonferroni over every check of the run, one-sided; Student's t when the
   noise was measured from few runs) AND, for latency, the absolute change is at least min_delta
@@ -251,12 +254,20 @@ def _rate_noise(sides: Sides, settings: RegressionSettings) -> Noise:
 # --- estimates ------------------------------------------------------------------------------
 
 
+def within_run_variance(
+    stats: EndpointStats, windowed: tuple[list[float], dict[str, list[Any]]], quantile: float
+) -> float:
+    """Variance of ln(quantile) of one side: the exact bootstrap, widened by the batch means of the
+    side's windows when it stored them (`windowed`: RunData.windows_s and RunData.windows(key))."""
+    durations, windows = windowed
+    inflation = variance_inflation(windows["histograms"], stats.percentile(quantile)) if durations else 1.0
+    return quantile_log_variance(stats.histogram, quantile) * inflation
+
+
 def _latency_variance(sides: Sides, key: str, quantile: float, now: EndpointStats, before: EndpointStats) -> float:
-    variance = 0.0
-    for stats, (durations, windows) in ((now, sides.windows(key)), (before, sides.baseline_windows(key))):
-        inflation = variance_inflation(windows["histograms"], stats.percentile(quantile)) if durations else 1.0
-        variance += quantile_log_variance(stats.histogram, quantile) * inflation
-    return variance
+    return within_run_variance(now, sides.windows(key), quantile) + within_run_variance(
+        before, sides.baseline_windows(key), quantile
+    )
 
 
 @dataclass
@@ -289,7 +300,11 @@ def _latency_candidates(
     between = factor * noise.endpoint**2
     shift_variance = 0.0
     if shift is not None:
-        shift_variance = math.pi / 2 * statistics.fmean(estimates[k][1] + between for k in common) / len(common)
+        # the median of K estimates of unequal SDs σᵢ varies as π/2·H²/K, H the harmonic mean of the σᵢ:
+        # one endpoint too noisy to judge (a login made once per user) barely widens it
+        sds = [math.sqrt(estimates[k][1] + between) for k in common]
+        spread = statistics.harmonic_mean([sd for sd in sds if sd > 0] or [0.0])
+        shift_variance = math.pi / 2 * spread**2 / len(common)
     found = LatencyFindings(noise, shift)
     for rule, key in targets:
         now, before = sides.current_stats(key), sides.baseline_stats(key)
@@ -656,19 +671,28 @@ def _host(url: str) -> str:
 LOAD_FIELDS = {"users": "users", "spawn_rate": "spawn rate", "run_time_s": "run time (s)", "workers": "workers"}
 
 
+def differences(reference: RunData, run: RunData) -> list[str]:
+    """What makes two runs unlike: another profile, host or load shape (one line each, `run` first)."""
+    found = []
+    if reference.profile and run.profile and profile_name(reference.profile) != profile_name(run.profile):
+        found.append(f"profile {reference.profile}, this run {run.profile}")
+    if reference.host and run.host and _host(reference.host) != _host(run.host):
+        found.append(f"ran against {reference.host}, this run against {run.host}")
+    for key, label in LOAD_FIELDS.items():
+        then, now = reference.load.get(key), run.load.get(key)
+        if then is not None and now is not None and then != now:
+            found.append(f"ran with {label} {then}, this run with {now}: load shapes differ")
+    return found
+
+
 def compatibility_warnings(baseline: Baseline, current: RunData) -> list[str]:
     """A baseline from another profile, host or load shape compares unlike with unlike."""
     warnings = []
     for index, run in enumerate(baseline.runs):
         name = baseline.path if len(baseline.runs) == 1 else f"{baseline.path} run {index + 1} ({run.source})"
-        if run.profile and current.profile and profile_name(run.profile) != profile_name(current.profile):
-            warnings.append(f"baseline {name} used profile {run.profile}, this run {current.profile}")
-        if run.host and current.host and _host(run.host) != _host(current.host):
-            warnings.append(f"baseline {name} ran against {run.host}, this run against {current.host}")
-        for key, label in LOAD_FIELDS.items():
-            then, now = run.load.get(key), current.load.get(key)
-            if then is not None and now is not None and then != now:
-                warnings.append(f"baseline {name} ran with {label} {then}, this run with {now}: load shapes differ")
+        for difference in differences(run, current):
+            used = "used " if difference.startswith("profile") else ""
+            warnings.append(f"baseline {name} {used}{difference}")
         if run.verdict and run.verdict != Verdict.PASS:
             warnings.append(f"baseline {name} did not pass (verdict {run.verdict})")
     return warnings

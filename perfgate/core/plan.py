@@ -1,0 +1,121 @@
+"""How long a CI gate must run to resolve a tolerance, before any load is run (`perfgate plan`).
+
+The question is answered by the comparison itself (regression.compare) on synthetic runs: K
+endpoints sharing the throughput evenly, each with a log-normal response-time histogram of the
+stated spread (p95/p50), bucketed like perfgate's own, compared with a one-run baseline of the same
+size under the profile's assumed noise. Queueing makes neighbouring requests alike, which the gate
+measures from a run's windows as a batch-means inflation of the variance (sampling.variance_inflation);
+here it is an input, applied as what it is: a run of n requests informs like n / inflation
+independent ones. Longer runs lower the detectable change until the noise between runs, which no
+run length removes, is all that is left.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+from perfgate.core.baseline import Baseline, RunData
+from perfgate.core.buckets import grid
+from perfgate.core.metrics import metric
+from perfgate.core.model import ALL_ENDPOINTS, CheckKind
+from perfgate.core.profile import BUILT_IN, RegressionRule, RegressionSettings
+from perfgate.core.regression import compare
+from perfgate.core.sampling import normal_quantile
+from perfgate.core.tolerances import Tolerance
+
+MEDIAN_MS = 50.0  # where the synthetic histograms sit: three-digit buckets make the scale irrelevant
+LONGEST_S = 24 * 3600.0
+PREFIX = "/endpoint-"
+
+
+@dataclass(frozen=True)
+class Workload:
+    rps: float  # the whole run's requests per second after warm-up
+    endpoints: int
+    spread: float = 2.5  # p95 / p50 of an endpoint's response times
+    inflation: float = 1.0  # batch-means variance inflation of the runs (1: independent requests)
+    metric: str = "p95"
+
+
+def synthetic_histogram(requests: int, spread: float, quantile_of_spread: float = 0.95) -> dict[int | float, int]:
+    """`requests` response times of a log-normal with median MEDIAN_MS and the given p95/p50, on
+    perfgate's buckets; the counts are the rounded cumulative shares, so they add up exactly."""
+    sigma = math.log(spread) / normal_quantile(quantile_of_spread)
+    buckets, midpoints = grid()
+    histogram: dict[int | float, int] = {}
+    below = 0
+    for bucket, upper in zip(buckets, [*midpoints, math.inf], strict=True):
+        share = 1.0 if math.isinf(upper) else statistics.NormalDist().cdf(math.log(upper / MEDIAN_MS) / sigma)
+        cumulative = round(requests * share)
+        if cumulative > below:
+            histogram[bucket] = cumulative - below
+            below = cumulative
+        if below == requests:
+            break
+    return histogram
+
+
+def _run(workload: Workload, run_time_s: float) -> RunData:
+    per_endpoint = max(1, round(workload.rps / workload.endpoints * run_time_s / max(1.0, workload.inflation)))
+    histogram = {str(b): c for b, c in synthetic_histogram(per_endpoint, workload.spread).items()}
+    entry = {"requests": per_endpoint, "failures": 0, "histogram": histogram}
+    endpoints = {
+        f"GET /endpoint-{i + 1}": dict(entry, method="GET", name=f"/endpoint-{i + 1}")
+        for i in range(workload.endpoints)
+    }
+    return RunData("plan", endpoints, measured_s=run_time_s)
+
+
+def detectable(workload: Workload, run_time_s: float, settings: RegressionSettings, tolerance: float) -> float | None:
+    """The smallest change of `workload.metric` the gate could detect on one endpoint in a run of
+    this length; None when it has too few requests to compare at all."""
+    wanted = Tolerance(workload.metric, tolerance, f"+{tolerance:.0%}")
+    # an endpoint rule: the default rule sets aside the endpoints it cannot decide on
+    rule = RegressionRule("endpoint", f"GET {PREFIX}*", wanted, f"plan.{workload.metric}", BUILT_IN)
+    probe = RegressionSettings(
+        rules=(rule,),
+        confidence=settings.confidence,
+        global_shift=None,
+        run_noise=settings.run_noise,
+        endpoint_noise=settings.endpoint_noise,
+    )
+    run = _run(workload, run_time_s)
+    found = [
+        c.detectable
+        for c in compare(probe, Baseline("plan", [run]), run).checks
+        if c.kind == CheckKind.REGRESSION and c.endpoint != ALL_ENDPOINTS and c.detectable is not None
+    ]
+    if not found:
+        return None
+    return statistics.median(found)
+
+
+def floor(workload: Workload, settings: RegressionSettings) -> float | None:
+    """What the detectable change tends to with an endless run: the noise between runs alone."""
+    return detectable(workload, LONGEST_S * 1000, settings, 0.2)
+
+
+def run_time_for(workload: Workload, settings: RegressionSettings, tolerance: float) -> float | None:
+    """The shortest run (seconds after warm-up) whose detectable change is within `tolerance`;
+    None when no run of a day or less gets there."""
+
+    def resolves(seconds: float) -> bool:
+        found = detectable(workload, seconds, settings, tolerance)
+        return found is not None and found <= tolerance
+
+    if not resolves(LONGEST_S):
+        return None
+    low, high = 1.0, LONGEST_S
+    while high / low > 1.02:
+        middle = math.sqrt(low * high)
+        low, high = (low, middle) if resolves(middle) else (middle, high)
+    return high
+
+
+def needs(name: str) -> float:
+    found = metric(name)
+    if found is None or found.quantile is None or not found.tolerance:
+        raise ValueError(f"expected a percentile with regression checks like p95, found {name!r}")
+    return found.quantile
