@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from perfgate.core import metrics
 from perfgate.core.keypath import KeyPath, show_path
 from perfgate.core.limits import expected_form, parse_k6, parse_limit
 from perfgate.core.profile import (
+    DEFAULT_DRIFT,
     Abort,
     CapacitySettings,
     LoadDefaults,
@@ -310,6 +312,26 @@ def _settings(data: dict[str, Any]) -> Settings:
     return Settings(**values)
 
 
+def _with_drift(
+    settings: Settings, data: dict[str, Any], locations: dict[KeyPath, Location], file: str
+) -> tuple[Settings, list[str]]:
+    """settings.drift: true (DEFAULT_DRIFT), false, or a mapping of metric to tolerance."""
+    given = data.get("settings", {}).get("drift", False)
+    location = locations.get(("settings", "drift")) or Location(file, 0)
+    if given is True:
+        return replace(settings, drift=DEFAULT_DRIFT, drift_location=location), []
+    if not given:
+        return settings, []
+    tolerances, problems = [], []
+    for name, text in given.items():
+        path: KeyPath = ("settings", "drift", name)
+        try:
+            tolerances.append(parse_tolerance(name, text))
+        except ValueError as exc:
+            problems.append(f"{_locate(locations, path, file)} {show_path(path)}: {exc}")
+    return replace(settings, drift=tuple(tolerances), drift_location=location), problems
+
+
 def _regression(
     data: dict[str, Any], locations: dict[KeyPath, Location], file: str
 ) -> tuple[RegressionSettings | None, list[str]]:
@@ -377,7 +399,8 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
             problems.append(f"{_locate(locations, ('load', 'run_time'), file)} load.run_time: {exc}")
     if problems:
         raise ProfileError(problems)
-    settings = _settings(data)
+    settings, drift_problems = _with_drift(_settings(data), data, locations, file)
+    problems += drift_problems
     if settings.request_timeout_s <= 0:
         where = _locate(locations, ("settings", "request_timeout"), file)
         problems.append(f"{where} settings.request_timeout: expected more than 0s, found 0s")

@@ -75,6 +75,11 @@ def with_metrics(document: dict[str, Any]) -> dict[str, Any]:
         | {"min_delta": regression["properties"]["min_delta"]}
     )
     regression["x-keys"] = f"p50 ... p99.9, {', '.join(m.name for m in tolerated)}, {', '.join(aliased)}, or min_delta"
+    drift = copy.deepcopy(regression)
+    del drift["properties"]["min_delta"]
+    drift["x-keys"] = f"p50 ... p99.9, {', '.join(m.name for m in tolerated)}, {', '.join(aliased)}"
+    drift["x-expected"] = 'true, false, or a mapping of metric to tolerance (p95: "+20%", error_rate: "+0.5pp")'
+    definitions["driftRules"] = drift
     return written
 
 

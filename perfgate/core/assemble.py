@@ -10,12 +10,13 @@ from typing import Any
 from perfgate.core import cardinality
 from perfgate.core.baseline import Baseline
 from perfgate.core.capacity import CapacitySearch
+from perfgate.core.drift import drift_checks
 from perfgate.core.evaluate import evaluate, exit_code_of, verdict_of
 from perfgate.core.live import LiveMonitor
 from perfgate.core.model import CheckResult, EndpointStats, Result, Snapshot
 from perfgate.core.model import endpoint_summary as summarise
 from perfgate.core.participation import Participation
-from perfgate.core.profile import Profile
+from perfgate.core.profile import DEFAULT_REGRESSION, Profile
 from perfgate.core.regression import with_comparison
 
 
@@ -52,13 +53,16 @@ def assemble(
     who = facts.participation
     explain = who.no_data_note if who else None
     judged = capacity.checks() if capacity is not None else evaluate(profile, measured, findings, explain)
+    windows = monitor.windows()
+    if profile.settings.drift and capacity is None:  # a stepped run rises by design
+        confidence = profile.regression.confidence if profile.regression else DEFAULT_REGRESSION.confidence
+        judged += drift_checks(windows, profile.settings.drift, profile.settings.drift_location, confidence)
     checks = judged + facts.run_checks
     verdict = verdict_of(checks)
     warnings = list(facts.warnings) + (who.warnings() if who else [])
     if monitor.measurement_start is None:
         warnings.append("the run ended before the warm-up did: nothing was measured")
     start = monitor.measurement_start or final
-    windows = monitor.windows()
     too_many = cardinality.warning(list(measured.endpoints))
     listed = set(measured.endpoints)
     if too_many:

@@ -43,6 +43,7 @@ class CheckKind(StrEnum):
     REGRESSION = "regression"  # a tolerance against a baseline
     RUN = "run"  # whether the run can support a verdict at all
     CAPACITY = "capacity"  # the capacity a stepped run found
+    DRIFT = "drift"  # a metric that grew steadily over the measured run (settings.drift)
 
 
 VERDICT_EXIT_CODES = {Verdict.PASS: 0, Verdict.FAIL: 3, Verdict.REGRESSION: 4, Verdict.INCONCLUSIVE: 5}

@@ -92,6 +92,9 @@ class CapacitySettings:
     settle_s: float | None = None  # None: each step's spawn time + 2 s
 
 
+DEFAULT_DRIFT = (P95_TOLERANCE, ERROR_RATE_TOLERANCE)
+
+
 @dataclass(frozen=True)
 class Settings:
     warmup_s: float = 0.0
@@ -102,6 +105,8 @@ class Settings:
     on_inconclusive: str = Verdict.INCONCLUSIVE  # or fail / pass: the exit code of an inconclusive run
     request_timeout_s: float = 30.0  # HttpUser would wait for ever on a server that never answers
     on_interrupt: str = Verdict.INCONCLUSIVE  # judge: an interrupted run with enough data gets a normal verdict
+    drift: tuple[Tolerance, ...] = ()  # off; `drift: true` is DEFAULT_DRIFT (core/drift.py)
+    drift_location: Location = Location("", 0)
 
 
 @dataclass

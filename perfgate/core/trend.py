@@ -69,11 +69,12 @@ def theil_sen(values: list[float]) -> float:
     return statistics.median(slopes) if slopes else 0.0
 
 
-def judge(series: str, values: list[float], tolerance: Tolerance, alpha: float) -> Trend:
-    """One series against its tolerance; `alpha` is this series' share of the family-wise error."""
+def judge(series: str, values: list[float], tolerance: Tolerance, alpha: float, unit: str = "runs") -> Trend:
+    """One series against its tolerance; `alpha` is this series' share of the family-wise error;
+    `unit` names the points (runs of a history, windows of one run)."""
     kind = tolerance.kind
     if len(values) < MIN_RUNS:
-        message = f"{len(values)} runs: a trend needs at least {MIN_RUNS}"
+        message = f"{len(values)} {unit}: a trend needs at least {MIN_RUNS}"
         return Trend(series, tolerance.metric, tuple(values), tolerance, None, None, False, message)
     logarithmic = kind in ("latency", "rps")
     if logarithmic and min(values) <= 0:
@@ -90,14 +91,17 @@ def judge(series: str, values: list[float], tolerance: Tolerance, alpha: float) 
     shown = f"{change * 100:+.1f}{'pp' if kind == 'error_rate' else '%'}"
     verdict = "drifting" if flagged else ("within tolerance" if worse <= tolerance.value else "not significant")
     message = (
-        f"{verdict}: {shown} over {len(values)} runs (tolerance {tolerance.describe()}, "
+        f"{verdict}: {shown} over {len(values)} {unit} (tolerance {tolerance.describe()}, "
         f"trend p = {p_value:.2g}, needs < {alpha:.2g})"
     )
     return Trend(series, tolerance.metric, tuple(values), tolerance, change, p_value, flagged, message)
 
 
 def judge_all(
-    series: dict[str, dict[str, list[float]]], tolerances: dict[str, dict[str, Tolerance]], confidence: float = 0.95
+    series: dict[str, dict[str, list[float]]],
+    tolerances: dict[str, dict[str, Tolerance]],
+    confidence: float = 0.95,
+    unit: str = "runs",
 ) -> list[Trend]:
     """series: name -> metric -> values (oldest first); tolerances: name -> metric -> tolerance.
     The family is every (series, metric) that has a tolerance and enough runs."""
@@ -109,7 +113,7 @@ def judge_all(
     ]
     family = max(1, sum(len(values) >= MIN_RUNS for *_, values, _ in judged))
     alpha = (1 - confidence) / family
-    return [judge(name, values, tolerance, alpha) for name, _, values, tolerance in judged]
+    return [judge(name, values, tolerance, alpha, unit) for name, _, values, tolerance in judged]
 
 
 def tolerances_for(settings: RegressionSettings | None, names: list[str]) -> dict[str, dict[str, Tolerance]]:

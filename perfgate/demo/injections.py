@@ -1,6 +1,7 @@
 """Regression injections for the demo API: `latency:<glob>:<ms>`, `errors:<glob>:<percent>`,
-`trickle:<glob>:<ms>` (the response body sent one byte every <ms>, the headers at once), `drop-index`,
-`slow-auth`; latency, errors and trickle may end in `:after=<duration>` and/or `:until=<duration>`
+`trickle:<glob>:<ms>` (the response body sent one byte every <ms>, the headers at once),
+`leak:<glob>:<ms>` (a delay that grows by <ms> every minute, as a leak does), `drop-index`,
+`slow-auth`; latency, errors, trickle and leak may end in `:after=<duration>` and/or `:until=<duration>`
 (measured from server start) so that a regression can be limited to part of a run."""
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from perfgate.core.units import glob_regex, parse_duration_s
 
 SPEC_HELP = (
     "expected latency:<route glob>:<ms>, errors:<route glob>:<percent>, trickle:<route glob>:<ms per byte>, "
+    "leak:<route glob>:<ms per minute>, "
     "drop-index or slow-auth, "
     "optionally followed by :after=<duration> and/or :until=<duration>"
 )
 
 
-ROUTED = ("latency", "errors", "trickle")  # the kinds that take a route glob and an amount
+ROUTED = ("latency", "errors", "trickle", "leak")  # the kinds that take a route glob and an amount
 
 
 class InjectionError(ValueError):
@@ -26,14 +28,22 @@ class InjectionError(ValueError):
 
 @dataclass(frozen=True)
 class Injection:
-    kind: str  # latency | errors | trickle | drop-index | slow-auth
+    kind: str  # latency | errors | trickle | leak | drop-index | slow-auth
     route_glob: str = "*"
-    amount: float = 0.0  # ms for latency, percent for errors, ms between two bytes for trickle
+    amount: float = 0.0  # ms for latency, percent for errors, ms between two bytes for trickle, ms a minute for leak
     after_s: float = 0.0
     until_s: float | None = None
 
     def active(self, uptime_s: float) -> bool:
         return uptime_s >= self.after_s and (self.until_s is None or uptime_s < self.until_s)
+
+    def delay_ms(self, uptime_s: float) -> float:
+        """The added response time at `uptime_s` (while active)."""
+        if self.kind == "latency":
+            return self.amount
+        if self.kind == "leak":
+            return self.amount * (uptime_s - self.after_s) / 60.0
+        return 0.0
 
     def matches(self, method: str, route: str) -> bool:
         pattern = glob_regex(self.route_glob)

@@ -104,7 +104,7 @@ class DemoWsgiApp:
         route_name = resolved[0].template if resolved[0] else path
         uptime = time.monotonic() - self.started
         active = [i for i in self.injections if i.active(uptime) and i.matches(method, route_name)]
-        delay_ms = sum(i.amount for i in active if i.kind == "latency")
+        delay_ms = sum(i.delay_ms(uptime) for i in active)
         trickle_ms = sum(i.amount for i in active if i.kind == "trickle")
         if delay_ms:
             gevent.sleep(delay_ms / 1000.0)

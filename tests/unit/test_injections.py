@@ -35,3 +35,12 @@ def test_malformed_specs_name_themselves(spec):
     with pytest.raises(InjectionError) as error:
         parse_injection(spec)
     assert repr(spec) in str(error.value)
+
+
+def test_a_leak_adds_its_amount_once_a_minute_from_when_it_starts():
+    leak = parse_injection("leak:GET /api/v1/projects:30:after=1m")
+    assert (leak.kind, leak.amount, leak.after_s) == ("leak", 30.0, 60.0)
+    assert [leak.delay_ms(t) for t in (60.0, 90.0, 180.0)] == [0.0, 15.0, 60.0]
+    assert not leak.active(59.0) and leak.active(61.0)
+    assert parse_injection("latency:/x:40").delay_ms(500.0) == 40.0
+    assert parse_injection("errors:/x:5").delay_ms(500.0) == 0.0
