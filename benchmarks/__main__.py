@@ -19,7 +19,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from benchmarks import accuracy, distributed, generators, harness, master, memory, overhead, per_request, quality, scale
+from benchmarks import (
+    accuracy,
+    calibration,
+    distributed,
+    generators,
+    harness,
+    master,
+    memory,
+    overhead,
+    per_request,
+    quality,
+    scale,
+)
 
 PARTS: dict[str, tuple[str, ModuleType]] = {
     "overhead": ("1. What perfgate costs the generator", overhead),
@@ -27,6 +39,7 @@ PARTS: dict[str, tuple[str, ModuleType]] = {
     "scale": ("3. Verdict latency at scale", scale),
     "memory": ("3b. Memory over a long run", memory),
     "quality": ("4. Gate quality", quality),
+    "calibration": ("4b. Calibrated limits against their promise", calibration),
     "generators": ("5. Generator efficiency", generators),
     "distributed": ("6. Distributed throughput and the master's CPU", distributed),
     "per_request": ("7. The per-request path on a worker", per_request),

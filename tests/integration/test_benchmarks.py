@@ -9,7 +9,18 @@ import pytest
 
 from tests.processes import REPO, run_bounded
 
-PARTS = ("overhead", "accuracy", "scale", "memory", "quality", "generators", "distributed", "per_request", "master")
+PARTS = (
+    "overhead",
+    "accuracy",
+    "scale",
+    "memory",
+    "quality",
+    "calibration",
+    "generators",
+    "distributed",
+    "per_request",
+    "master",
+)
 
 
 @pytest.mark.timeout(900)
@@ -40,6 +51,11 @@ def test_quick_benchmarks_run_every_part_and_write_their_figures(tmp_path):
     quality = figures["quality"]
     assert [arm for arm, _ in quality["runs"]] == ["A", "B50", "A"]
     assert quality["false_alarms"]["naive p95 > 1.2 x baseline: any endpoint"]["of"] == 2  # both ordered A/A pairs
+
+    calibrated = figures["calibration"]["profiles"]
+    assert set(calibrated) == {"1/1000", "1/20"}
+    for profile in calibrated.values():  # every calibrated profile judged the one further run on its own limits
+        assert profile["limits"] >= 1 and profile["breaching_runs"]["of"] == 1
 
     for flow in figures["generators"]["flows"].values():
         assert flow["HttpUser"]["requests_per_cpu_second"] > 0

@@ -90,9 +90,7 @@ def test_the_floor_holds_for_fast_endpoints():
 
 
 def test_the_error_rate_limit_has_the_binomial_headroom_of_one_run():
-    measured = [
-        replace(run(seed, count=2000, failures={"GET /api/v1/e0": 40}), profile="ci.yaml") for seed in range(3)
-    ]
+    measured = [replace(run(seed, count=2000, failures={"GET /api/v1/e0": 40}), profile="ci.yaml") for seed in range(3)]
     calibration = calibrate(measured, Targets(error_floor=0.001), DEFAULT_REGRESSION)
     error = calibration.error
     assert error is not None and (error.failures, error.requests) == (120, 36000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -28,7 +29,7 @@ def test_the_synthetic_histogram_has_the_requests_and_the_spread_asked_for():
 def test_longer_runs_detect_smaller_changes_down_to_the_noise_between_runs():
     workload = Workload(rps=200, endpoints=10)
     found = [detectable(workload, seconds, DEFAULT_REGRESSION, 0.2) for seconds in (15, 60, 240, 960)]
-    assert all(a > b for a, b in zip(found, found[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(found))
     # an endless run leaves the endpoint noise of both sides and its 1/K share in the common shift
     endpoint = DEFAULT_REGRESSION.endpoint_noise
     expected = math.expm1(Z90 * math.sqrt(2 * endpoint**2 * (1 + math.pi / (2 * 10))))

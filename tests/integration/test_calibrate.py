@@ -1,0 +1,121 @@
+"""perfgate calibrate and perfgate plan on real runs of the CI job against the demo API: three
+short runs calibrate a profile, two further unchanged runs pass it live; the refusals; the plan's
+detectable change against the one a real comparison of the same run reports."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import statistics
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from perfgate.core.baseline import pooled
+from perfgate.core.sampling import variance_inflation
+from perfgate.store.results import read_baseline
+from tests.processes import LOCUSTFILES, REPO, run_bounded, run_locust
+
+pytestmark = pytest.mark.integration
+RUN_TIME = "15s"
+PLAN_FACTOR = 2.0  # plan and a real run agree on ln(1 + detectable) within this factor
+
+
+def ci_runs(folder: Path, names: list[str], *extra: str) -> list[Path]:
+    """Runs of the CI job side by side (each with its own demo API), bounded; their result files."""
+
+    def one(name: str) -> Path:
+        reports = folder / name
+        finished = run_locust(
+            LOCUSTFILES / "ci.py", "-t", RUN_TIME, "--report-dir", str(reports), *extra, cwd=REPO, timeout_s=150
+        )
+        assert finished.returncode == 0, finished.output[-3000:]
+        return reports / "result.json"
+
+    with ThreadPoolExecutor(len(names)) as pool:
+        return list(pool.map(one, names))
+
+
+def perfgate(*args: str):
+    return run_bounded([sys.executable, "-m", "perfgate", *args], 120, REPO)
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory) -> list[Path]:
+    return ci_runs(tmp_path_factory.mktemp("calibration"), ["a", "b", "c"])
+
+
+@pytest.mark.timeout(400)
+def test_three_runs_calibrate_a_profile_that_two_further_unchanged_runs_pass(measured, tmp_path):
+    output = tmp_path / "thresholds" / "calibrated.yaml"
+    finished = perfgate("calibrate", *map(str, measured), "-o", str(output))
+    assert finished.returncode == 0, finished.output
+    text = output.read_text()
+    assert "extends:" in text and "ci.yaml" in text
+    assert "# Calibrated by `perfgate calibrate`" in text and "measured from 3 baseline runs" in text
+    assert "GET /api/v1/projects" in finished.stdout and "an unchanged build breaches any of the" in finished.stdout
+    validated = perfgate("validate", str(output))
+    assert validated.returncode == 0, validated.output
+    calibrated = [line for line in text.splitlines() if line.strip().startswith('p95: "<')]
+    assert len(calibrated) >= 4  # the main endpoints, each with the figures behind its limit
+    assert all("3 runs:" in line and "requests a run" in line for line in calibrated)
+
+    further = ci_runs(tmp_path, ["d", "e"], "--thresholds", str(output))
+    for path in further:
+        result = json.loads(path.read_text())
+        assert result["verdict"] == "pass", [c for c in result["checks"] if c["status"] != "pass"]
+        judged = [c for c in result["checks"] if c["source"].startswith(str(output))]
+        assert len(judged) >= len(calibrated)  # the calibrated limits were the ones applied
+
+
+def test_calibration_refuses_two_runs_and_runs_of_another_profile(measured, tmp_path):
+    output = tmp_path / "calibrated.yaml"
+    two = perfgate("calibrate", *map(str, measured[:2]), "-o", str(output))
+    assert two.returncode == 2 and "2 run(s): calibration needs at least 3 runs" in two.stderr
+    other = tmp_path / "staging.json"
+    data = json.loads(measured[2].read_text())
+    data["profile"] = str(REPO / "thresholds" / "staging.yaml")  # the same run, labelled as another profile's
+    other.write_text(json.dumps(data))
+    mixed = perfgate("calibrate", str(measured[0]), str(measured[1]), str(other), "-o", str(output))
+    assert mixed.returncode == 2, mixed.output
+    assert f"{other}: {measured[0]} profile" in mixed.stderr and "staging.yaml" in mixed.stderr
+    assert not output.exists()
+
+
+def test_plan_agrees_with_the_detectable_change_of_a_real_run_of_that_size(measured, tmp_path):
+    path = measured[0]
+    run = read_baseline(path).runs[0]
+    result = json.loads(path.read_text())
+    compared = {k: e for k, e in result["endpoints"].items() if e["requests"] >= 200}
+    spread = statistics.median(e["p95"] / e["p50"] for e in compared.values())
+    inflation = statistics.median(
+        variance_inflation(run.windows(key)["histograms"], pooled([run], key).percentile(0.95)) for key in compared
+    )
+    rps = sum(e["rps"] for e in compared.values())
+    seconds = round(result["measurement"]["measured_s"])
+    planned = perfgate(
+        "plan",
+        *("--rps", f"{rps:.1f}", "--endpoints", str(len(compared)), "--spread", f"{spread:.2f}"),
+        *("--inflation", f"{inflation:.2f}", "--run-time", f"{seconds}s"),
+    )
+    assert planned.returncode == 0, planned.output
+    row = next(line for line in planned.stdout.splitlines() if "<- --run-time" in line)
+    plan_detectable = float(row.split()[2].rstrip("%")) / 100
+    rejudged = tmp_path / "self"
+    shutil.rmtree(rejudged, ignore_errors=True)
+    # an endpoint rule on every endpoint: the default rule sets aside the checks it cannot decide
+    every = tmp_path / "every.yaml"
+    base = REPO / "thresholds" / "ci.yaml"
+    every.write_text(f'version: 1\nextends: {base}\nregression:\n  endpoints:\n    "*": {{ p95: "+20%" }}\n')
+    finished = perfgate("compare", str(path), str(path), "--thresholds", str(every), "--report-dir", str(rejudged))
+    assert finished.returncode in (0, 5), finished.output
+    checks = json.loads((rejudged / "result.json").read_text())["checks"]
+    real = [
+        c["detectable"] for c in checks if c["kind"] == "regression" and c["endpoint"] in compared and c["detectable"]
+    ]
+    assert len(real) >= len(compared) // 2, checks
+    ratio = math.log1p(statistics.median(real)) / math.log1p(plan_detectable)
+    assert 1 / PLAN_FACTOR <= ratio <= PLAN_FACTOR, (planned.stdout, sorted(real))

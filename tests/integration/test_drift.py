@@ -1,0 +1,49 @@
+"""settings.drift on real soaks of the CI job, side by side: one against a demo API whose
+GET /api/v1/projects gets slower every minute (leak:), one against an unchanged one."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.processes import LOCUSTFILES, REPO, run_locust
+
+pytestmark = pytest.mark.integration
+SOAK = "90s"  # CI's 30 minutes allow this; the README gives the soak length per growth rate
+LEAK = "leak:GET /api/v1/projects:40"  # +40 ms a minute on a p95 of ~10 ms
+
+
+@pytest.mark.timeout(300)
+def test_a_soak_with_a_leak_is_flagged_by_the_drift_check_and_one_without_is_not(tmp_path):
+    profile = tmp_path / "soak.yaml"
+    profile.write_text(f"version: 1\nextends: {REPO / 'thresholds' / 'ci.yaml'}\nsettings:\n  drift: true\n")
+
+    def soak(name: str, injection: str) -> tuple[int, dict]:
+        reports = tmp_path / name
+        env = {"PERFGATE_DEMO_INJECT": injection}
+        args = ("-t", SOAK, "--thresholds", str(profile), "--report-dir", str(reports))
+        finished = run_locust(LOCUSTFILES / "ci.py", *args, cwd=REPO, env=env, timeout_s=220)
+        assert (reports / "result.json").is_file(), finished.output[-3000:]
+        return finished.returncode, json.loads((reports / "result.json").read_text())
+
+    with ThreadPoolExecutor(2) as pool:
+        (leaking_exit, leaking), (steady_exit, steady) = pool.map(soak, ["leak", "steady"], [LEAK, ""])
+
+    def drift(result: dict) -> dict[tuple[str, str], dict]:
+        return {(c["endpoint"], c["metric"]): c for c in result["checks"] if c["kind"] == "drift"}
+
+    flagged = {key for key, check in drift(leaking).items() if check["status"] == "fail"}
+    assert ("GET /api/v1/projects", "p95") in flagged
+    assert leaking_exit == 3 and leaking["verdict"] == "fail"
+    projects = drift(leaking)["GET /api/v1/projects", "p95"]
+    assert projects["change"] > 1.0 and "drifting" in projects["message"]  # 10 ms growing by 40 ms a minute
+    assert projects["source"] == f"{profile}:4"
+    assert flagged <= {("GET /api/v1/projects", "p95"), ("all endpoints", "p95")}  # only what the leak slowed
+
+    judged = drift(steady)
+    assert len(judged) >= 10 and all(check["status"] == "pass" for check in judged.values()), [
+        check["message"] for check in judged.values() if check["status"] != "pass"
+    ]
+    assert steady_exit == 0 and steady["verdict"] == "pass"
