@@ -16,12 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import REPO, LocustCommand, rate, run_locust
+from benchmarks.harness import rate, run_ci_job
 from perfgate.config.profile import load_profile
 from perfgate.core.baseline import pooled
 from perfgate.core.evaluate import evaluate
 from perfgate.core.model import Snapshot, Status
-from perfgate.demo.launcher import start_demo_api
 from perfgate.store.results import read_baseline
 
 PROMISES = {"1/1000": 0.001, "1/20": 0.05}
@@ -30,7 +29,7 @@ PROMISES = {"1/1000": 0.001, "1/20": 0.05}
 def measure(quick: bool, folder: Path) -> dict[str, Any]:
     users, run_time, calibrating, judged = (10, 5, 3, 1) if quick else (50, 30, 3, 12)
     folder.mkdir(parents=True, exist_ok=True)
-    runs = [_run(folder / f"run-{index:02d}", users, run_time) for index in range(calibrating + judged)]
+    runs = [run_ci_job(folder / f"run-{index:02d}", None, users, run_time) for index in range(calibrating + judged)]
     profiles = {}
     for name, _ in PROMISES.items():
         output = folder / f"calibrated-{name.replace('/', 'in')}.yaml"
@@ -47,17 +46,6 @@ def measure(quick: bool, folder: Path) -> dict[str, Any]:
             "breached": sorted({item for b in breaches for item in b}),
         }
     return {"users": users, "run_time_s": run_time, "calibration_runs": calibrating, "profiles": results}
-
-
-def _run(folder: Path, users: int, run_time: int) -> Path:
-    demo = start_demo_api(None)
-    try:
-        command = LocustCommand(REPO / "locustfiles" / "ci.py", demo.url, users, run_time, spawn_rate=25)
-        command.extra = ["--report-dir", "reports"]
-        run_locust(command, folder)
-    finally:
-        demo.stop()
-    return folder / "reports" / "result.json"
 
 
 def _limits(path: Path) -> int:

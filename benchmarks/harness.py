@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from perfgate.core.sampling import regularized_beta
+from perfgate.demo.launcher import start_demo_api
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -216,3 +217,15 @@ def rate(successes: int, trials: int) -> dict[str, Any]:
         "percent": round(share, 1),
         "ci95": [round(lower * 100, 1), round(upper * 100, 1)],
     }
+
+
+def run_ci_job(folder: Path, injection: str | None, users: int, run_time: int) -> Path:
+    """One run of locustfiles/ci.py against a fresh demo API (with `injection`); its result.json."""
+    demo = start_demo_api([injection] if injection else None)
+    try:
+        command = LocustCommand(REPO / "locustfiles" / "ci.py", demo.url, users, run_time, spawn_rate=25)
+        command.extra = ["--report-dir", "reports"]
+        run_locust(command, folder)
+    finally:
+        demo.stop()
+    return folder / "reports" / "result.json"

@@ -24,12 +24,11 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import REPO, LocustCommand, rate, run_locust
+from benchmarks.harness import REPO, rate, run_ci_job
 from perfgate.core.baseline import merge
 from perfgate.core.model import histogram_of
 from perfgate.core.regression import ALL_ENDPOINTS, requests_needed
 from perfgate.core.sampling import quantile_log_variance
-from perfgate.demo.launcher import start_demo_api
 from perfgate.rejudge import load_result
 from perfgate.store.results import read_baseline
 
@@ -48,14 +47,14 @@ def measure(quick: bool, folder: Path) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     profiles = _profiles(folder)
     runs: list[tuple[str, Path]] = []
-    first = _run(folder / "run-00-A", None, users, run_time)
+    first = run_ci_job(folder / "run-00-A", None, users, run_time)
     runs.append(("A", first))
     p95 = json.loads(first.read_text())["endpoints"][INJECTED]["p95"]
     arms = {f"B{round(e * 100)}": round(e * p95, 2) for e in EFFECTS}
     plan = [arm for _ in range(cycles) for b in (list(arms)[-1:] if quick else arms) for arm in (b, "A")]
     for index, arm in enumerate(plan, start=1):
         injection = f"latency:{INJECTED}:{arms[arm]}" if arm in arms else None
-        runs.append((arm, _run(folder / f"run-{index:02d}-{arm}", injection, users, run_time)))
+        runs.append((arm, run_ci_job(folder / f"run-{index:02d}-{arm}", injection, users, run_time)))
     return {
         "users": users,
         "run_time_s": run_time,
@@ -76,17 +75,6 @@ def _profiles(folder: Path) -> dict[str, str]:
         )
         paths[name] = str(path)
     return paths
-
-
-def _run(folder: Path, injection: str | None, users: int, run_time: int) -> Path:
-    demo = start_demo_api([injection] if injection else None)
-    try:
-        command = LocustCommand(REPO / "locustfiles" / "ci.py", demo.url, users, run_time, spawn_rate=25)
-        command.extra = ["--report-dir", "reports"]
-        run_locust(command, folder)
-    finally:
-        demo.stop()
-    return folder / "reports" / "result.json"
 
 
 def judge(runs: list[tuple[str, Path]], arms: dict[str, float], profiles: dict[str, str], folder: Path) -> dict:

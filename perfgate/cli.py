@@ -227,7 +227,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         if args.history:
             if not args.profile:
                 raise BaselineError("--history needs --profile, the profile name whose runs to calibrate from")
-            runs = history_runs(args.history, args.branch, args.profile, args.last).runs
+            runs = history_runs(args.history, args.branch or "main", args.profile, args.last).runs
         else:
             runs = [run for path in args.results for run in read_baseline(path).runs]
     except BaselineError as error:
@@ -356,22 +356,18 @@ def _percent(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str, unit: str = "s") -> float:
+    """A duration argument ("500ms", "2m"; a bare number is in `unit`), in seconds."""
     from perfgate.core.units import parse_duration_s
 
     try:
-        return parse_duration_s(text)
+        return parse_duration_s(text, default_unit=unit)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _milliseconds(text: str) -> float:
-    from perfgate.core.units import parse_duration_s
-
-    try:
-        return parse_duration_s(text, default_unit="ms") * 1000
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    return _seconds(text, "ms") * 1000
 
 
 def _schema(_args: argparse.Namespace) -> int:
@@ -379,6 +375,16 @@ def _schema(_args: argparse.Namespace) -> int:
 
     print(json.dumps(schema(), indent=2))
     return 0
+
+
+CALIBRATION_RUNS = 10
+
+
+def _run_selection(parser: argparse.ArgumentParser, branch: str, profile: str, last: tuple[int, str]) -> None:
+    """--branch, --profile and --last: which recorded runs of the history a command reads."""
+    parser.add_argument("--branch", help=branch)
+    parser.add_argument("--profile", help=profile)
+    parser.add_argument("--last", type=int, default=last[0], metavar="N", help=last[1])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -448,10 +454,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--record", nargs="+", metavar="RESULT", help="record these result.json files, then exit")
     history.add_argument("--commit", help="with --record: the commit (default: CI variables, else git)")
-    history.add_argument("--branch", help="the branch (default main, or the only one recorded; --record: CI/git)")
-    history.add_argument("--profile", help="the profile name, e.g. nightly (default: the only one recorded)")
+    _run_selection(
+        history,
+        "the branch (default main, or the only one recorded; --record: CI/git)",
+        "the profile name, e.g. nightly (default: the only one recorded)",
+        (DEFAULT_WINDOW, "runs to show and judge"),
+    )
     history.add_argument("--endpoint", default="*", metavar="GLOB", help="only endpoints matching this glob")
-    history.add_argument("--last", type=int, default=DEFAULT_WINDOW, metavar="N", help="runs to show and judge")
     history.add_argument("--thresholds", metavar="FILE", help="the profile whose regression: tolerances apply")
     history.add_argument("--html", metavar="PATH", help="also write the trend charts as a self-contained page")
     history.set_defaults(run=_history)
@@ -468,9 +477,12 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("-o", "--output", default="thresholds/calibrated.yaml", metavar="PATH")
     calibrate.add_argument("--thresholds", metavar="FILE", help="the profile to extend (default: the runs' own)")
     calibrate.add_argument("--history", metavar="DB", help="calibrate from the last passing runs in this history")
-    calibrate.add_argument("--profile", help="with --history: the profile name, e.g. ci")
-    calibrate.add_argument("--branch", default="main", help="with --history: the branch (default main)")
-    calibrate.add_argument("--last", type=int, default=10, metavar="N", help="with --history: runs (default 10)")
+    _run_selection(
+        calibrate,
+        "with --history: the branch (default main)",
+        "with --history: the profile name, e.g. ci",
+        (CALIBRATION_RUNS, f"with --history: runs (default {CALIBRATION_RUNS})"),
+    )
     calibrate.add_argument(
         "--breach",
         type=_probability,
