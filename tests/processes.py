@@ -66,3 +66,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def start_locust(locustfile: Path, cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A Locust process in the background (its own process group, output in cwd/locust.log);
+    stop it with stop_processes in a finally."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    with (cwd / "locust.log").open("w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", str(locustfile), *args],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_processes(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -44,11 +44,13 @@ from perfgate.core.participation import Participation
 from perfgate.core.profile import LoadDefaults, Profile, Settings
 from perfgate.core.redact import redact
 from perfgate.core.stages import total_s
+from perfgate.locust import web_tab
 from perfgate.locust.patches import RequestTimeout
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
 from perfgate.locust.user_classes import class_counts, user_class
 from perfgate.report import console
+from perfgate.report.live_view import live_rows, verdict_rows
 from perfgate.report.output import Destinations, deliver
 from perfgate.store.history import default_history, load_baseline
 from perfgate.version import __version__
@@ -84,6 +86,8 @@ class Gate:
         self.signalled_at_s: float | None = None
         self.result: Result | None = None
         self.printed = False
+        self.judged: list[Result] = []  # each test of a web UI run, in order; headless runs have one at quit
+        self.reset_at_s: float | None = None  # when the web UI's "reset stats" restarted the measurement
 
     # --- init ------------------------------------------------------------------------------
 
@@ -126,6 +130,8 @@ class Gate:
         logger.info("perfgate: gating on %s (%d rules)", options.thresholds, len(profile.rules))
         if gate.master and options.headless and options.expect_workers:
             atexit.register(gate.gave_up_on_workers)
+        if environment.web_ui is not None:
+            web_tab.install(environment.web_ui, gate.tab_rows, gate.reports_of)
         return gate
 
     def install_shape(self, runner: Any) -> None:
@@ -155,7 +161,17 @@ class Gate:
     def snapshot(self) -> Snapshot:
         return snapshot_of(self.environment.runner.stats, self.elapsed())
 
+    @property
+    def repeating(self) -> bool:
+        """Tests are started and stopped from the web UI, each judged when it stops."""
+        return not self.options.headless and self.environment.web_ui is not None
+
     def test_start(self) -> None:
+        if self.repeating and self.started is not None:  # a new test of the same web UI run: nothing carries over
+            self.result, self.printed, self.signalled_at_s, self.reset_at_s = None, False, None, None
+            self.cpu = GeneratorCpu(self.profile.settings.max_generator_cpu)
+            self.workers = WorkerPresence()
+            self.class_peaks = {}
         self.started_at, self.started, self.stopped = time.time(), time.monotonic(), None
         self.monitor = LiveMonitor(self.profile)
         settings = self.profile.settings
@@ -192,6 +208,17 @@ class Gate:
         shape = getattr(self.environment.runner, "shape_greenlet", None)
         if self.options.headless and shape is not None:
             shape.kill(block=False)
+
+    def stats_reset(self) -> None:
+        """The web UI's "reset stats" zeroed Locust's counters mid-test: the measurement starts again
+        from zero, now (the warm-up counts as over)."""
+        if self.started is None or self.stopped is not None:
+            return
+        now = empty_snapshot(self.elapsed())
+        self.monitor = LiveMonitor(self.profile, previous=now)
+        self.monitor.start_measurement(now)
+        self.reset_at_s = now.at_s
+        logger.info("perfgate: stats reset at %.1fs; measuring from now", now.at_s)
 
     def end_warmup(self) -> None:
         if self.stopped is None:
@@ -262,11 +289,19 @@ class Gate:
         if self.stopped is not None or self.started is None:
             return
         self.stopped = time.monotonic()
-        signal.signal(signal.SIGINT, self.exit_now)
+        if not self.repeating:  # in the web UI a stopped test is not the end of the run
+            signal.signal(signal.SIGINT, self.exit_now)
         self.track_workers()
         self.track_classes()
         if self.loop is not None and self.loop is not gevent.getcurrent():
             self.loop.kill(block=False)
+
+    def test_stopped(self) -> None:
+        """A test of a web UI run is over: judge it now, its reports in a folder of its own. At once,
+        in the stopping greenlet: a local runner is stopped already, and the UI's poll that sees
+        it stopped (its last one) then carries the verdict."""
+        if self.repeating and self.started is not None and self.result is None:
+            self.conclude(False)
 
     def exit_now(self, *_: Any) -> None:
         """A second Ctrl-C while the run winds down: leave at once, with the verdict if it was
@@ -287,6 +322,12 @@ class Gate:
             runner.state in (STATE_RUNNING, STATE_SPAWNING), self.signalled_at_s, self.planned_s()
         )
         signal.signal(signal.SIGINT, self.exit_now)
+        if self.repeating and self.judged and self.started is not None and self.stopped is not None:
+            return  # the web UI's last test was judged when it stopped
+        self.conclude(was_interrupted)
+
+    def conclude(self, was_interrupted: bool) -> None:
+        """Judges the test, delivers its reports (a web UI test's also to tests/<n>/) and sets the exit code."""
         self.test_stopping()
         try:
             self.result = self.judge(was_interrupted)
@@ -297,7 +338,30 @@ class Gate:
         self.environment.process_exit_code = self.result.exit_code
         options = self.options
         save = Path(options.save_baseline) if options.save_baseline else None
-        deliver(self.result, Destinations(Path(options.report_dir), save_baseline=save, history=options.history))
+        report_dir = Path(options.report_dir)
+        if self.repeating:
+            deliver(self.result, Destinations(self.test_folder(len(self.judged) + 1), publish=False))
+            self.judged.append(self.result)  # its reports are there: the tab may link to them
+            print(f"perfgate: test {len(self.judged)} of this web UI run:\n{console.render(self.result)}", flush=True)
+            self.printed = True
+        deliver(self.result, Destinations(report_dir, save_baseline=save, history=options.history))
+
+    def reports_of(self, test: int | None) -> Path | None:
+        """Where test `test` of a web UI run has its reports (None: the latest, at the usual place)."""
+        if test is None:
+            return Path(self.options.report_dir).resolve() if self.judged else None
+        return self.test_folder(test) if 0 < test <= len(self.judged) else None
+
+    def test_folder(self, test: int) -> Path:
+        return (Path(self.options.report_dir) / "tests" / str(test)).resolve()
+
+    def tab_rows(self) -> list[dict[str, str]]:
+        """The web UI tab: the running test live, else the last judged one with its reports."""
+        if self.started is not None and self.result is None:
+            return live_rows(self.profile, self.monitor, self.snapshot(), len(self.judged) + 1)
+        if self.judged:
+            return verdict_rows(self.judged[-1], len(self.judged), web_tab.links(len(self.judged)))
+        return []
 
     def quit(self) -> None:
         if self.result is not None and not self.printed:
@@ -324,9 +388,10 @@ class Gate:
 
     def planned_s(self) -> float | None:
         """How long the run was meant to last; None when it ends on its own terms (locust-plugins'
-        --iterations stops when the iterations are done, --run-time only bounds it). A shape's
+        --iterations stops when the iterations are done, --run-time only bounds it; a web UI test is
+        stopped by its user). A shape's
         steps, when the profile's shape drives the run: Locust ignores --run-time beside a shape."""
-        if getattr(self.options, "iterations", 0):
+        if getattr(self.options, "iterations", 0) or self.repeating:  # in the web UI the user ends each test
             return None
         return round(total_s(list(self.shape.steps))) if self.shape else self.options.run_time
 
@@ -347,6 +412,8 @@ class Gate:
             participation=self.participation(),
             live_loop=self.loop_timing.summary(),
         )
+        if self.reset_at_s is not None:
+            facts.warnings.append(f"the stats were reset at {self.reset_at_s:.0f}s: measured from then")
         if was_interrupted and settings.on_interrupt == JUDGE:
             facts.warnings.append(
                 f"interrupted after {duration:.1f}s and judged on what it measured (settings.on_interrupt: judge); "

@@ -83,6 +83,18 @@ def _on_test_stopping(environment: Any, **_: Any) -> None:
         gate.test_stopping()
 
 
+@events.test_stop.add_listener
+def _on_test_stop(environment: Any, **_: Any) -> None:
+    for gate in GATES.of(environment):
+        gate.test_stopped()
+
+
+@events.reset_stats.add_listener
+def _on_reset_stats(**_: Any) -> None:
+    for gate in GATES:
+        gate.stats_reset()
+
+
 @events.quitting.add_listener
 def _on_quitting(environment: Any, **_: Any) -> None:
     for gate in GATES.of(environment):

@@ -39,8 +39,8 @@ def ci_runs(folder: Path, names: list[str], *extra: str) -> list[Path]:
         return list(pool.map(one, names))
 
 
-def perfgate(*args: str):
-    return run_bounded([sys.executable, "-m", "perfgate", *args], 120, REPO)
+def perfgate(*args: str, env: dict[str, str] | None = None):
+    return run_bounded([sys.executable, "-m", "perfgate", *args], 120, REPO, env)
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +119,17 @@ def test_plan_agrees_with_the_detectable_change_of_a_real_run_of_that_size(measu
     assert len(real) >= len(compared) // 2, checks
     ratio = math.log1p(statistics.median(real)) / math.log1p(plan_detectable)
     assert 1 / PLAN_FACTOR <= ratio <= PLAN_FACTOR, (planned.stdout, sorted(real))
+
+
+def test_calibration_from_the_history_reads_the_last_passing_runs_of_the_profile(measured, tmp_path):
+    database = tmp_path / "history.db"
+    recorded = perfgate(
+        "history", "--db", str(database), "--record", *map(str, measured), env={"PERFGATE_BRANCH": "main"}
+    )
+    assert recorded.returncode == 0, recorded.output
+    output = tmp_path / "from-history.yaml"
+    finished = perfgate("calibrate", "--history", str(database), "--profile", "ci", "-o", str(output))
+    assert finished.returncode == 0, finished.output
+    assert "history:main run #1" in output.read_text() and "GET /api/v1/projects" in output.read_text()
+    other = perfgate("calibrate", "--history", str(database), "--profile", "staging", "-o", str(output))
+    assert other.returncode == 2 and "no passing run of profile 'staging' on branch 'main'" in other.stderr
