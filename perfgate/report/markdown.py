@@ -72,13 +72,13 @@ def _changes(result: Result) -> dict[str, str]:
     }
 
 
-def _endpoint_rows(result: Result) -> list[str]:
+def _endpoint_rows(result: Result, most: int | None) -> list[str]:
     changes = _changes(result)
     rows = [
         "| Endpoint | Requests | Errors | p50 | p95 | p99 | rps | p95 vs baseline |",
         "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    for key, stats in sorted(result.endpoints.items()):
+    for key, stats in _first(sorted(result.endpoints.items()), most):
         cells = [
             f"{stats['requests']:,}",
             f"{stats['error_rate']:.2%}",
@@ -89,7 +89,7 @@ def _endpoint_rows(result: Result) -> list[str]:
             changes.get(key, ""),
         ]
         rows.append(_row([_code(key), *(_cell(c) for c in cells)]))
-    return rows
+    return rows + _cut(len(result.endpoints), most)
 
 
 def capacity_rows(capacity: dict[str, Any]) -> list[str]:
@@ -116,11 +116,42 @@ def headline(result: Result) -> str:
     return f"### {STATUS_ICONS[Status(result.verdict)]} perfgate · {status} ({', '.join(context)})"
 
 
+# GitHub refuses a comment (and truncates a step summary) beyond 65,536 characters; the comment
+# step adds its marker line
+COMMENT_LIMIT = 65_536
+MARKER_ROOM = 256
+ROW_BUDGETS = (None, 500, 200, 100, 50, 20, 10, 0)  # rows per table, tried in turn
+
+
 def render(result: Result) -> str:
+    """The summary, its largest tables cut (with a note) until it fits in one comment."""
+    for most in ROW_BUDGETS:
+        text = _render(result, most)
+        if len(text) <= COMMENT_LIMIT - MARKER_ROOM:
+            return text
+    return text[: COMMENT_LIMIT - MARKER_ROOM]
+
+
+def _first(items: list[Any], most: int | None) -> list[Any]:
+    return items if most is None else items[:most]
+
+
+def _cut(count: int, most: int | None) -> list[str]:
+    if most is None or count <= most:
+        return []
+    return [
+        "",
+        f"… and {count - most:,} more rows, cut to fit GitHub's {COMMENT_LIMIT:,}-character limit; "
+        "result.json has every one.",
+    ]
+
+
+def _render(result: Result, most: int | None) -> str:
     lines = [headline(result), ""]
     unresolved = [c for c in result.checks if c.status != Status.PASS]
     if unresolved:
-        lines += [*CHECK_HEADER, *(_check_row(c) for c in ordered(unresolved)), ""]
+        shown_checks = _first(ordered(unresolved), most)
+        lines += [*CHECK_HEADER, *(_check_row(c) for c in shown_checks), *_cut(len(unresolved), most), ""]
     if result.comparison:
         comparison = result.comparison
         lines.append(f"Baseline {_code(comparison['baseline'])} ({comparison['baseline_runs']} runs).")
@@ -128,11 +159,13 @@ def render(result: Result) -> str:
         lines.append("")
     if result.capacity is not None:
         lines += [*capacity_rows(result.capacity), ""]
-    lines += [*_endpoint_rows(result), ""]
+    lines += [*_endpoint_rows(result, most), ""]
     lines += ["<details><summary>All " + f"{len(result.checks)} checks</summary>", "", *CHECK_HEADER]
-    lines += [*(_check_row(c) for c in result.checks), "", "</details>", ""]
+    lines += [*(_check_row(c) for c in _first(result.checks, most)), *_cut(len(result.checks), most)]
+    lines += ["", "</details>", ""]
     if result.warnings:
-        lines += ["**Warnings**", "", *(f"- ⚠️ {_cell(w)}" for w in result.warnings), ""]
+        warnings = [f"- ⚠️ {_cell(w)}" for w in _first(result.warnings, most)]
+        lines += ["**Warnings**", "", *warnings, *_cut(len(result.warnings), most), ""]
     return "\n".join(lines)
 
 

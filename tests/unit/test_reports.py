@@ -155,6 +155,18 @@ def test_markdown_puts_the_verdict_and_failing_checks_first():
     assert "| `GET /api/v1/projects` | 900 |" in text and "x2.9" in text
 
 
+def test_markdown_fits_in_one_github_comment_with_its_largest_tables_cut_and_said_so():
+    big = sample(failures=3000)
+    big = replace(big, endpoints={f"GET /api/v1/e{i}": endpoint(900, 120.0) for i in range(3000)})
+    text = markdown.render(big)
+    assert len(text) <= markdown.COMMENT_LIMIT - markdown.MARKER_ROOM
+    assert text.startswith("### ❌ perfgate · FAIL (3000 of 3004 checks failed)")
+    assert "more rows, cut to fit GitHub's 65,536-character limit; result.json has every one." in text
+    assert text.count("| ❌ FAIL |") > 20  # the failing checks still lead
+    small = markdown.render(sample())
+    assert "cut to fit" not in small and small == markdown.render(sample())
+
+
 def test_github_annotations_stop_at_ten_and_say_how_many_more():
     lines = github.annotations(sample(failures=14))
     assert len(lines) == 11 and lines[-1].startswith("::notice title=perfgate::5 more failed checks")
