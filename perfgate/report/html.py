@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from perfgate.core.inert import inert
+from perfgate.core.limits import parse_limit
 from perfgate.core.metrics import shown
 from perfgate.core.model import CheckKind, CheckResult, Result, Status, histogram_of, profile_name
+from perfgate.core.tolerances import parse_tolerance
 from perfgate.report.console import format_change, status_line
 from perfgate.report.junit import source_location
 from perfgate.report.svg import AXIS_FLOOR_MS, Chart, Series, render
@@ -164,6 +166,60 @@ def charted(result: Result) -> list[str]:
     return sorted(stats, key=lambda k: (k not in flagged, -stats[k]["requests"], k))[:MAX_ENDPOINT_LINES]
 
 
+FAILED_CHARTS = 4  # above the fold: the first failing checks, each on its own chart
+
+
+def failing_charts(result: Result) -> list[tuple[Chart, str]]:
+    """What failed and since when: each failing threshold or regression on a percentile or the
+    error rate, its endpoint's value per interval with the limit drawn, and when it first broke it."""
+    found = []
+    for check in ordered([c for c in result.checks if c.status in (Status.FAIL, Status.REGRESSION)]):
+        limit = _limit_value(check)
+        key = "error_rate" if check.metric == "error_rate" else check.metric
+        scale = 100.0 if key == "error_rate" else 1.0
+        rows = [
+            (p, p if check.endpoint == "global" else p.get("endpoints", {}).get(check.endpoint))
+            for p in result.timeline
+        ]
+        points = [(p["t"], row[key] * scale) for p, row in rows if row and row.get(key) is not None]
+        if limit is None or not points:
+            continue
+        broke = next((p["t"] for p, row in rows if not p.get("warmup") and row and (row.get(key) or 0) > limit), None)
+        label = f"{check.limit} ({check.kind})" if check.kind == CheckKind.REGRESSION else f"limit {check.limit}"
+        unit = "% failed" if key == "error_rate" else "ms"
+        chart = Chart(
+            f"{shown_name(check.endpoint)}: {check_title(check)}",
+            "seconds",
+            unit,
+            [Series(f"{check.metric} per interval", points, "#cf222e")],
+            _warmup(result.timeline),
+            "warm-up (excluded from the verdict)",
+            limits=[(label, limit * scale)],
+        )
+        since = f"beyond it since {broke:.0f} s" if broke is not None else "never beyond it in a single interval"
+        found.append((chart, f"{STATUS_LABELS[check.status]}: {since} (of {result.duration_s:.0f} s)"))
+        if len(found) == FAILED_CHARTS:
+            break
+    return found
+
+
+def _limit_value(check: CheckResult) -> float | None:
+    """The value a check's limit line sits at: its threshold, or the baseline plus the tolerance."""
+    try:
+        if check.kind == CheckKind.REGRESSION:
+            if check.baseline is None:
+                return None
+            tolerance = parse_tolerance(check.metric, check.limit)
+            return (
+                check.baseline + tolerance.value
+                if tolerance.kind == "error_rate"
+                else check.baseline * (1 + tolerance.value)
+            )
+        return parse_limit(check.metric, check.limit.replace(",", "")).value
+    except ValueError:
+        return None
+
+
 def distribution_chart(result: Result) -> Chart:
     """Share of requests at or below each response time (log scale), per endpoint."""
     series = []
@@ -182,9 +238,26 @@ def distribution_chart(result: Result) -> Chart:
     )
 
 
+def load_text(load: dict[str, Any]) -> str:
+    """ "users 50, spawn rate 25, run time 60 s, BuildPipelineUser 13, ...": the load as facts."""
+    parts = []
+    for key, value in load.items():
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            parts += [f"{name} {count}" for name, count in value.items()]
+        elif isinstance(value, list):
+            parts.append(f"{len(value)} {key.replace('_', ' ')}")
+        elif key.endswith("_s"):
+            parts.append(f"{key.removesuffix('_s').replace('_', ' ')} {value:g} s")
+        else:
+            parts.append(f"{key.replace('_', ' ')} {value}")
+    return ", ".join(parts)
+
+
 def render_html(result: Result) -> str:
     verdict = escape(status_line(result))
-    load = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.load.items())
+    load = load_text(result.load)
     facts = [
         ("Profile", result.profile),
         ("Host", result.host),
@@ -199,6 +272,10 @@ def render_html(result: Result) -> str:
         facts += [(f"Shared shift {m}", f"{g:+.1%}") for m, g in comparison["global_shift"].items()]
     charts = [*time_charts(result), distribution_chart(result)]
     figures = "".join(f"<figure><figcaption>{escape(c.title)}</figcaption>{render(c)}</figure>" for c in charts)
+    failed = "".join(
+        f"<figure><figcaption>{escape(c.title)}: {escape(since)}</figcaption>{render(c)}</figure>"
+        for c, since in failing_charts(result)
+    )
     warnings = "".join(f"<li>{escape(inert(w))}</li>" for w in result.warnings)
     return "\n".join(
         [
@@ -210,6 +287,7 @@ def render_html(result: Result) -> str:
             '<table class="facts">'
             + "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in facts)
             + "</table>",
+            f"<h2>What failed, and since when</h2>{failed}" if failed else "",
             f"<h2>Checks</h2>{_checks(result)}",
             f"<h2>Endpoints</h2>{_endpoints(result)}",
             f"<h2>Charts</h2>{figures}",

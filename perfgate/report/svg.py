@@ -12,6 +12,9 @@ WIDTH, PLOT_HEIGHT = 760, 192
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 28, 40
 LEGEND_ROW = 16
 CHAR_WIDTH = 6.5  # of the 11 px sans-serif labels, for laying out the legend
+LEGEND_CHARS = 52  # a longer label is cut in the legend (its line's tooltip has it whole)
+MIN_BAND_PX = 4  # a one-second warm-up in a long run is still visible
+WARMUP_FILL = "#d8dee4"
 AXIS_FLOOR_MS = 0.01  # a log axis starts at 10 µs: a 0 ms bucket is a clock artefact
 
 
@@ -32,6 +35,7 @@ class Chart:
     shaded_label: str = ""
     log_x: bool = False
     y_max: float | None = None  # fixed upper bound (a share: 1.0)
+    limits: list[tuple[str, float]] = field(default_factory=list)  # horizontal lines: a check's limit
 
 
 def nice_ticks(high: float, count: int = 5) -> list[float]:
@@ -56,16 +60,22 @@ def log_ticks(low: float, high: float) -> list[float]:
     return candidates[first : last + 1]
 
 
+def legend_label(label: str) -> str:
+    return label if len(label) <= LEGEND_CHARS else label[: LEGEND_CHARS - 1] + "…"
+
+
 def legend_positions(labels: list[str]) -> list[tuple[float, float]]:
-    """(x, baseline y) of each legend entry, wrapping onto new rows so no label leaves the chart."""
-    positions, x, y = [], float(LEFT), 14.0
-    for label in labels:
-        width = 24 + CHAR_WIDTH * len(label)
-        if x + width > WIDTH - RIGHT and x > LEFT:
-            x, y = float(LEFT), y + LEGEND_ROW
-        positions.append((x, y))
-        x += width
-    return positions
+    """(x, baseline y) of each legend entry: in a row while they fit, else in two aligned columns
+    (eight endpoint names in a row wrap into a tangle)."""
+    widths = [24 + CHAR_WIDTH * len(legend_label(label)) for label in labels]
+    if sum(widths) <= WIDTH - RIGHT - LEFT:
+        positions, x = [], float(LEFT)
+        for width in widths:
+            positions.append((x, 14.0))
+            x += width
+        return positions
+    column = (WIDTH - RIGHT - LEFT) / 2
+    return [(LEFT + (i % 2) * column, 14.0 + (i // 2) * LEGEND_ROW) for i in range(len(labels))]
 
 
 def _label(value: float) -> str:
@@ -86,10 +96,12 @@ def render(chart: Chart) -> str:
     if chart.log_x:
         x_ticks = log_ticks(max(min(xs), AXIS_FLOOR_MS), max(xs))
         x_low, x_high = math.log10(x_ticks[0]), math.log10(x_ticks[-1])
-    else:
-        x_ticks = nice_ticks(max(xs))
-        x_low, x_high = 0.0, x_ticks[-1]
-    y_ticks = nice_ticks(chart.y_max if chart.y_max is not None else max(y for _, y in points))
+    else:  # the axis ends with the data: a 60 s run is not drawn to 80 s
+        x_high = max(xs) or 1.0
+        x_ticks = [tick for tick in nice_ticks(x_high) if tick <= x_high * 1.0001]
+        x_low = 0.0
+    highest = max([y for _, y in points] + [value for _, value in chart.limits])
+    y_ticks = nice_ticks(chart.y_max if chart.y_max is not None else highest)
     y_high = y_ticks[-1]
 
     def sx(x: float) -> float:
@@ -107,8 +119,9 @@ def render(chart: Chart) -> str:
     ]
     for low, high in chart.shaded:
         parts.append(
-            f'<rect x="{sx(low):.1f}" y="{top}" width="{max(sx(high) - sx(low), 1):.1f}" height="{plot_h}" '
-            f'fill="#e8e8e8"><title>{escape(chart.shaded_label)}</title></rect>'
+            f'<rect x="{sx(low):.1f}" y="{top}" width="{max(sx(high) - sx(low), MIN_BAND_PX):.1f}" height="{plot_h}" '
+            f'fill="{WARMUP_FILL}"><title>{escape(chart.shaded_label)}</title></rect>'
+            f'<text x="{sx(low) + 3:.1f}" y="{top + 11}" fill="#57606a">warm-up</text>'
         )
     for tick in y_ticks:
         y = sy(tick)
@@ -127,6 +140,13 @@ def render(chart: Chart) -> str:
         f'<text x="14" y="{top + plot_h / 2:.0f}" text-anchor="middle" fill="#222222" '
         f'transform="rotate(-90 14 {top + plot_h / 2:.0f})">{escape(chart.y_label)}</text>'
     )
+    for label, value in chart.limits:
+        y = sy(value)
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#cf222e" '
+            f'stroke-dasharray="6 4" stroke-width="1.5"><title>{escape(label)}</title></line>'
+            f'<text x="{WIDTH - RIGHT - 4}" y="{y - 4:.1f}" text-anchor="end" fill="#cf222e">{escape(label)}</text>'
+        )
     for index, series in enumerate(chart.series):
         color = series.color or PALETTE[index % len(PALETTE)]
         path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in series.points)
@@ -136,6 +156,6 @@ def render(chart: Chart) -> str:
         )
         x, y = legend[index]
         parts.append(f'<rect x="{x:.0f}" y="{y - 6}" width="12" height="4" fill="{color}"/>')
-        parts.append(f'<text x="{x + 16:.0f}" y="{y}" fill="#222222">{escape(series.label)}</text>')
+        parts.append(f'<text x="{x + 16:.0f}" y="{y}" fill="#222222">{escape(legend_label(series.label))}</text>')
     parts.append("</svg>")
     return "".join(parts)

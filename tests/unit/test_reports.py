@@ -4,6 +4,7 @@ metrics through its shell-split rule, GitHub's workflow commands, Markdown and H
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -16,7 +17,18 @@ import xmlschema
 from perfgate.core.model import CheckResult, Result, Status, Verdict
 from perfgate.report import github, gitlab, html, junit, markdown, termination
 from perfgate.report import output as output_step
-from perfgate.report.svg import CHAR_WIDTH, RIGHT, WIDTH, legend_positions, log_ticks, nice_ticks
+from perfgate.report.svg import (
+    CHAR_WIDTH,
+    RIGHT,
+    WARMUP_FILL,
+    WIDTH,
+    Chart,
+    Series,
+    legend_positions,
+    log_ticks,
+    nice_ticks,
+    render,
+)
 
 XSD = xmlschema.XMLSchema(Path(__file__).parent.parent / "data" / "junit.xsd")
 DOTTED = "GET /api/v1.2/items"
@@ -227,9 +239,35 @@ def test_html_is_self_contained_and_draws_the_charts_without_script():
     parser = _Page()
     parser.feed(page)
     assert "script" not in parser.tags and "link" not in parser.tags and "img" not in parser.tags
-    assert parser.tags.count("svg") == 6 and parser.tags.count("polyline") >= 8
+    failing = html.failing_charts(sample())
+    assert parser.tags.count("svg") == 6 + len(failing) and parser.tags.count("polyline") >= 8
     assert "perfgate: FAIL (1 of 5 checks failed)" in page
-    assert page.count('fill="#e8e8e8"') >= 3  # warm-up shaded on the charts over time
+    assert page.count(f'fill="{WARMUP_FILL}"') >= 3  # warm-up shaded on the charts over time
+
+
+def test_html_shows_what_failed_and_since_when_above_the_checks_with_the_limit_drawn():
+    result = sample()
+    failing = html.failing_charts(result)
+    # the regression on GET /api/v1/projects has a time line (the failing e0 has none: not drawn)
+    assert [chart.title for chart, _ in failing] == ["GET /api/v1/projects: p95 vs baseline (+20%)"]
+    chart, since = failing[0]
+    regression = next(c for c in result.checks if c.status == "regression")
+    assert chart.limits == [("+20% (regression)", pytest.approx(regression.baseline * 1.2))]
+    assert since.startswith("REGRESSION: ")
+    page = html.render_html(result)
+    assert page.index("What failed, and since when") < page.index("<h2>Checks</h2>")
+    assert 'stroke-dasharray="6 4"' in page and "+20% (regression)" in page
+    assert "run time 60 s" in html.load_text({"users": 50, "run_time_s": 60, "user_classes": {"A": 3}})
+    assert "A 3" in html.load_text({"user_classes": {"A": 3}})
+
+
+def test_the_time_axis_ends_with_the_run_and_a_short_warm_up_stays_visible():
+    chart = Chart("t", "seconds", "ms", [Series("p95", [(0.5, 1.0), (610.0, 2.0)])], [(0.0, 1.0)], "warm-up")
+    drawn = render(chart)
+    labels = [float(x) for x in re.findall(r'text-anchor="middle" fill="#444444">([\d.]+)<', drawn)]
+    assert labels and max(labels) <= 610  # not a 0-800 s axis for a 610 s run
+    band = re.search(r'<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="\d+" fill="' + WARMUP_FILL, drawn)
+    assert band and float(band.group(1)) >= 4
 
 
 def test_every_report_is_written(tmp_path):
