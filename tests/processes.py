@@ -85,7 +85,8 @@ def start_locust(locustfile: Path, cwd: Path, *args: str, env: dict[str, str] | 
 
 
 def stop_processes(processes: list[subprocess.Popen]) -> None:
+    """Each process's group killed if still running; its pipes, if any, drained."""
     for process in processes:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        process.communicate()

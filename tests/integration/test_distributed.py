@@ -16,7 +16,7 @@ from pathlib import Path
 
 from perfgate.locust import MASTER_LOST_AFTER_S
 from tests.integration.test_gate import gate, write_profile
-from tests.processes import LOCUSTFILES, free_port
+from tests.processes import LOCUSTFILES, free_port, stop_processes
 
 CI = LOCUSTFILES / "ci.py"
 PROFILE = (
@@ -38,13 +38,6 @@ def locust(cwd: Path, *args: str) -> subprocess.Popen:
         text=True,
         start_new_session=True,
     )
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
 
 
 def distributed(
@@ -96,7 +89,7 @@ def distributed(
         _, stderr = master.communicate(timeout=180)
         codes = [worker.wait(timeout=30) for worker in started]
     finally:
-        stop([master, *started])
+        stop_processes([master, *started])
     result_file = tmp_path / "reports" / "result.json"
     return master.returncode, stderr, json.loads(result_file.read_text()) if result_file.exists() else None, codes
 
@@ -199,6 +192,6 @@ def test_workers_of_a_master_killed_mid_run_exit_within_the_bound(demo_api, tmp_
         waited = time.monotonic() - killed
         _, stderr = workers[0].communicate()
     finally:
-        stop([master, *workers])
+        stop_processes([master, *workers])
     assert waited >= MASTER_LOST_AFTER_S - 1  # they waited for the master's heartbeat, not less
     assert f"Didn't get heartbeat from master in over {MASTER_LOST_AFTER_S}s" in stderr
