@@ -16,9 +16,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.integration.test_distributed import master_and_workers, stop
+from tests.integration.test_distributed import master_and_workers
 from tests.integration.test_gate import write_profile
-from tests.processes import LOCUSTFILES, REPO, free_port
+from tests.processes import LOCUSTFILES, REPO, free_port, stop_processes
 
 PROFILE = 'version: 1\nglobal: {error_rate: "< 1%"}\n'
 
@@ -38,7 +38,7 @@ def finish(process: subprocess.Popen, timeout_s: float) -> tuple[str, float, str
     try:
         stdout, stderr = process.communicate(timeout=timeout_s)
     finally:
-        stop([process])
+        stop_processes([process])
     return stderr, time.monotonic() - began, stdout
 
 
@@ -112,7 +112,7 @@ def test_sigterm_to_a_master_writes_the_reports_and_leaves_no_worker_behind(demo
         assert master.returncode == 5, stderr[-3000:]
         assert gone([worker.pid for worker in workers], within_s=20), "workers left running after the master"
     finally:
-        stop([master, *workers])
+        stop_processes([master, *workers])
     run_checks = {c["metric"]: c for c in result_of(tmp_path)["checks"] if c["endpoint"] == "run"}
     assert "interrupted" in run_checks and run_checks["interrupted"]["status"] == "inconclusive", run_checks
 
@@ -219,4 +219,4 @@ def test_sigterm_and_sigint_end_every_shape_of_run_with_its_reports_and_code_5(d
             assert gone([p.pid for p in run.processes], within_s=20), f"{mode}, {shape}, {sig.name}: left running"
     finally:
         for run in runs.values():
-            stop(run.processes)
+            stop_processes(run.processes)
