@@ -1,7 +1,9 @@
 """Regression injections for the demo API: `latency:<glob>:<ms>`, `errors:<glob>:<percent>`,
 `trickle:<glob>:<ms>` (the response body sent one byte every <ms>, the headers at once),
-`leak:<glob>:<ms>` (a delay that grows by <ms> every minute, as a leak does), `drop-index`,
-`slow-auth`; latency, errors, trickle and leak may end in `:after=<duration>` and/or `:until=<duration>`
+`leak:<glob>:<ms>` (a delay that grows by <ms> every minute, as a leak does), `cpu:<glob>:<ms>`
+(<ms> of CPU burnt per request: a real regression often costs CPU, and on a shared machine that
+slows whatever else runs there), `drop-index`,
+`slow-auth`; latency, errors, trickle, leak and cpu may end in `:after=<duration>` and/or `:until=<duration>`
 (measured from server start) so that a regression can be limited to part of a run."""
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from perfgate.core.units import glob_regex, parse_duration_s
 
 SPEC_HELP = (
     "expected latency:<route glob>:<ms>, errors:<route glob>:<percent>, trickle:<route glob>:<ms per byte>, "
-    "leak:<route glob>:<ms per minute>, "
+    "leak:<route glob>:<ms per minute>, cpu:<route glob>:<ms of CPU>, "
     "drop-index or slow-auth, "
     "optionally followed by :after=<duration> and/or :until=<duration>"
 )
 
 
-ROUTED = ("latency", "errors", "trickle", "leak")  # the kinds that take a route glob and an amount
+ROUTED = ("latency", "errors", "trickle", "leak", "cpu")  # the kinds that take a route glob and an amount
 
 
 class InjectionError(ValueError):
@@ -28,9 +30,9 @@ class InjectionError(ValueError):
 
 @dataclass(frozen=True)
 class Injection:
-    kind: str  # latency | errors | trickle | leak | drop-index | slow-auth
+    kind: str  # latency | errors | trickle | leak | cpu | drop-index | slow-auth
     route_glob: str = "*"
-    amount: float = 0.0  # ms for latency, percent for errors, ms between two bytes for trickle, ms a minute for leak
+    amount: float = 0.0  # ms (latency, cpu), percent (errors), ms between two bytes (trickle), ms a minute (leak)
     after_s: float = 0.0
     until_s: float | None = None
 

@@ -108,6 +108,9 @@ class DemoWsgiApp:
         trickle_ms = sum(i.amount for i in active if i.kind == "trickle")
         if delay_ms:
             gevent.sleep(delay_ms / 1000.0)
+        burn_ms = sum(i.amount for i in active if i.kind == "cpu")
+        if burn_ms:
+            burn(burn_ms)
         if any(i.kind == "errors" and random.random() * 100 < i.amount for i in active):
             return Response(500, {"error": "injected_error", "message": "injected by errors:"}), trickle_ms
         try:
@@ -116,6 +119,13 @@ class DemoWsgiApp:
             log.error("unhandled error in %s %s\n%s", method, path, traceback.format_exc())
             failed = {"error": "internal_error", "message": "the server failed to handle the request"}
             return Response(500, failed), trickle_ms
+
+
+def burn(milliseconds: float) -> None:
+    """Busy on the CPU for that long, holding the event loop as CPU-bound server code does."""
+    end = time.perf_counter() + milliseconds / 1000.0
+    while time.perf_counter() < end:
+        pass
 
 
 def trickled(body: bytes, every_ms: float) -> Iterator[bytes]:

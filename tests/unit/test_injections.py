@@ -44,3 +44,10 @@ def test_a_leak_adds_its_amount_once_a_minute_from_when_it_starts():
     assert not leak.active(59.0) and leak.active(61.0)
     assert parse_injection("latency:/x:40").delay_ms(500.0) == 40.0
     assert parse_injection("errors:/x:5").delay_ms(500.0) == 0.0
+
+
+def test_cpu_burns_its_milliseconds_and_adds_no_sleep():
+    burner = parse_injection("cpu:GET /api/v1/projects:25:until=2m")
+    assert (burner.kind, burner.amount, burner.until_s) == ("cpu", 25.0, 120.0)
+    assert burner.delay_ms(10.0) == 0.0  # it costs CPU, not a sleep
+    assert burner.matches("GET", "/api/v1/projects") and not burner.matches("POST", "/api/v1/builds")

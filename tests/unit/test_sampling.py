@@ -27,10 +27,34 @@ def test_regularized_beta_known_values():
     assert (regularized_beta(3, 4, 0.0), regularized_beta(3, 4, 1.0)) == (0.0, 1.0)
 
 
-@pytest.mark.parametrize(("df", "exact"), [(3, 3.182), (10, 2.228), (30, 2.042)])
-def test_student_quantile_within_one_percent(df, exact):
-    assert student_quantile(0.975, df) == pytest.approx(exact, rel=0.01)
-    assert student_quantile(0.975, math.inf) == pytest.approx(1.960, abs=1e-3)
+# tabulated quantiles of Student's t (to 6 significant digits), the far tail at few degrees of
+# freedom included: a Bonferroni threshold over 20 checks of a 3-run baseline sits there
+T_TABLE = [
+    (0.975, 2, 4.30265),
+    (0.975, 3, 3.18245),
+    (0.975, 10, 2.22814),
+    (0.975, 30, 2.04227),
+    (0.95, 1, 6.31375),
+    (0.95, 10, 1.81246),
+    (0.995, 3, 5.84091),
+    (0.9975, 2, 14.0890),
+    (0.9995, 3, 12.9240),
+    (0.9995, 5, 6.86883),
+    (0.999, 30, 3.38518),
+    (0.9999, 4, 13.0337),
+]
+
+
+@pytest.mark.parametrize(("probability", "df", "exact"), T_TABLE)
+def test_student_quantile_matches_the_table(probability, df, exact):
+    assert student_quantile(probability, df) == pytest.approx(exact, rel=2e-5)
+    assert student_quantile(1 - probability, df) == pytest.approx(-exact, rel=2e-5)
+
+
+def test_student_quantile_tends_to_the_normal():
+    assert student_quantile(0.975, math.inf) == pytest.approx(1.959964, abs=1e-6)
+    assert student_quantile(0.975, 1e6) == pytest.approx(1.959966, abs=1e-5)
+    assert student_quantile(0.5, 4) == 0.0
 
 
 def test_exact_quantile_distribution_matches_a_multinomial_bootstrap():
