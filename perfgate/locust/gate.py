@@ -24,7 +24,16 @@ import gevent
 import locust
 import psutil
 from locust import log as locust_log
-from locust.runners import STATE_MISSING, STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
+from locust.runners import (
+    STATE_CLEANUP,
+    STATE_MISSING,
+    STATE_RUNNING,
+    STATE_SPAWNING,
+    STATE_STOPPED,
+    STATE_STOPPING,
+    MasterRunner,
+    WorkerRunner,
+)
 
 from perfgate.config.profile import ProfileError, load_profile
 from perfgate.core.assemble import RunFacts, assemble
@@ -57,6 +66,8 @@ from perfgate.version import __version__
 
 logger = logging.getLogger("perfgate")
 JUDGE = "judge"  # settings.on_interrupt: judge an interrupted run on what it measured
+STOPPING_STATES = (STATE_STOPPING, STATE_STOPPED, STATE_CLEANUP)
+VERDICT_WAIT_S = 10.0  # a web UI test's verdict: as long as a master waits for its workers' last stats, at most
 
 
 class Gate:
@@ -356,12 +367,21 @@ class Gate:
         return (Path(self.options.report_dir) / "tests" / str(test)).resolve()
 
     def tab_rows(self) -> list[dict[str, str]]:
-        """The web UI tab: the running test live, else the last judged one with its reports."""
+        """The web UI tab: the running test live, else the last judged one with its reports. The
+        UI polls no more once it sees a test stopped, and a master judges a moment after that
+        (once its workers' last stats are in): the poll that reports it stopped waits for the verdict."""
+        deadline = time.monotonic() + VERDICT_WAIT_S
+        while self.stopping_unjudged() and time.monotonic() < deadline:
+            gevent.sleep(0.1)
         if self.started is not None and self.result is None:
             return live_rows(self.profile, self.monitor, self.snapshot(), len(self.judged) + 1)
         if self.judged:
             return verdict_rows(self.judged[-1], len(self.judged), web_tab.links(len(self.judged)))
         return []
+
+    def stopping_unjudged(self) -> bool:
+        state = self.environment.runner.state
+        return self.repeating and self.started is not None and self.result is None and state in STOPPING_STATES
 
     def quit(self) -> None:
         if self.result is not None and not self.printed:

@@ -11,6 +11,8 @@ from pathlib import Path
 import junitparser
 import xmlschema
 
+from perfgate.core.model import Result
+from perfgate.report import html
 from tests.integration.test_gate import gate
 from tests.processes import REPO, run_bounded
 
@@ -18,8 +20,9 @@ XSD = REPO / "tests" / "data" / "junit.xsd"
 REPORT_FILES = {"result.json", "junit.xml", "summary.md", "gl-load-performance.json", "metrics.txt", "report.html"}
 
 
-def check_html(browser, page_path: Path, verdict_line: str) -> None:
-    """Loads without errors, shows the verdict and the charts; the same without JavaScript."""
+def check_html(browser, page_path: Path, verdict_line: str, result: dict) -> None:
+    """Loads without errors, shows the verdict and the charts (the six of every run, and one per
+    failing check with a time line, above the fold); the same without JavaScript."""
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -29,7 +32,7 @@ def check_html(browser, page_path: Path, verdict_line: str) -> None:
     assert errors == []
     assert page.locator("h1").inner_text() == verdict_line
     charts = page.locator("svg")
-    assert charts.count() == 6
+    assert charts.count() == 6 + len(html.failing_charts(Result.from_dict(result)))
     assert all(charts.nth(i).bounding_box()["width"] > 300 for i in range(charts.count()))
     assert page.locator("svg polyline").count() >= 8
     page.screenshot(path=str(page_path.with_name("report.png")), full_page=True)
@@ -63,7 +66,7 @@ def check_reports(report_dir: Path, result: dict, browser) -> junitparser.TestSu
         line for line in (report_dir / "report.html").read_text().splitlines() if line.startswith("<h1")
     )
     assert f"perfgate: {status_line[result['verdict']]}" in html_verdict
-    check_html(browser, report_dir / "report.html", html_verdict.split(">", 1)[1].removesuffix("</h1>"))
+    check_html(browser, report_dir / "report.html", html_verdict.split(">", 1)[1].removesuffix("</h1>"), result)
     return suite
 
 
