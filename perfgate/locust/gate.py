@@ -333,8 +333,6 @@ class Gate:
             runner.state in (STATE_RUNNING, STATE_SPAWNING), self.signalled_at_s, self.planned_s()
         )
         signal.signal(signal.SIGINT, self.exit_now)
-        if self.repeating and self.judged and self.started is not None and self.stopped is not None:
-            return  # the web UI's last test was judged when it stopped
         self.conclude(was_interrupted)
 
     def conclude(self, was_interrupted: bool) -> None:
