@@ -55,9 +55,10 @@ def _loaded(current: str, baseline_path: str | None, thresholds: str | None) -> 
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from perfgate.rejudge import DUET
     from perfgate.report import console
 
-    result = _loaded(args.current, args.baseline, args.thresholds)
+    result = _loaded(args.current, args.baseline or DUET, args.thresholds)
     if result is None:
         return CONFIG_ERROR_EXIT_CODE
     print(console.render(result))
@@ -400,13 +401,15 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare",
         help="re-judge a stored run against a baseline, offline (same table and exit codes as the live gate)",
-        description="Recomputes the regression checks of CURRENT against BASELINE; its threshold and "
-        "run-level checks stay as they were judged during the run.",
+        description="Recomputes the regression checks of CURRENT against BASELINE (a duet's result: against "
+        "its own baseline side); its threshold and run-level checks stay as they were judged during the run.",
     )
     compare.add_argument(
         "baseline",
         metavar="BASELINE",
-        help="a result.json, a merged baseline, or history:BRANCH (the last 5 passing runs in $PERFGATE_HISTORY)",
+        nargs="?",
+        help="a result.json, a merged baseline, or history:BRANCH (the last 5 passing runs in $PERFGATE_HISTORY); "
+        "omitted for a duet's result (--baseline-host): its own baseline side",
     )
     compare.add_argument("current", metavar="CURRENT", help="the result.json to judge")
     compare.add_argument(

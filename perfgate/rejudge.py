@@ -7,20 +7,27 @@ import sys
 from pathlib import Path
 
 from perfgate.config.profile import load_profile
+from perfgate.core.baseline import duet_baseline
 from perfgate.core.model import Result, Verdict
 from perfgate.core.regression import with_comparison
 from perfgate.store.history import default_history, load_baseline
 from perfgate.store.results import read_result
 
+DUET = "duet"  # load_result's baseline_path for a duet result's own baseline side
+
 
 def load_result(current: str, baseline_path: str | None, thresholds: str | None) -> Result:
-    """A stored result.json, re-judged against `baseline_path` when one is given, with the
-    regression: block of `thresholds` (default: the run's own profile, when its file is here).
-    Raises BaselineError or ProfileError for the caller to report."""
+    """A stored result.json, re-judged against `baseline_path` when one is given (DUET: a duet's
+    own baseline side, paired), with the regression: block of `thresholds` (default: the run's
+    own profile, when its file is here). Raises BaselineError or ProfileError for the caller to report."""
     result = read_result(current)
     if baseline_path is None:
         return result
-    baseline = load_baseline(baseline_path, default_history(), result.profile)
+    if baseline_path == DUET:
+        duet_baseline(result.to_dict())  # a result without a duet is refused here, with what to do
+        baseline = None
+    else:
+        baseline = load_baseline(baseline_path, default_history(), result.profile)
     if thresholds is None and result.profile and Path(result.profile).is_file():
         thresholds = result.profile
     profile = load_profile(thresholds) if thresholds else None

@@ -420,7 +420,8 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     capacity_settings = CapacitySettings(
         capacity.get("min_users"), capacity.get("min_rps"), parse_duration_s(settle) if settle is not None else None
     )
-    return Profile(file, load_defaults, rules, settings, regression, capacity_settings)
+    baseline_host = data.get("duet", {}).get("baseline_host")
+    return Profile(file, load_defaults, rules, settings, regression, capacity_settings, baseline_host)
 
 
 def _load_plan(

@@ -17,6 +17,7 @@ from perfgate.core.model import CheckResult, EndpointStats, Result, Snapshot
 from perfgate.core.model import endpoint_summary as summarise
 from perfgate.core.participation import Participation
 from perfgate.core.profile import DEFAULT_REGRESSION, Profile
+from perfgate.core.records import DuetSummary
 from perfgate.core.regression import with_comparison
 
 
@@ -35,6 +36,8 @@ class RunFacts:
     errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # endpoint -> top messages and counts
     participation: Participation | None = None  # which user classes ran
     live_loop: dict[str, float] = field(default_factory=dict)  # the loop's own timing (LoopTiming.summary)
+    duet_host: str = ""  # a duet's baseline side (--baseline-host)
+    duet_users: dict[str, int] = field(default_factory=dict)  # side -> the most users it had at once
 
 
 def assemble(
@@ -44,10 +47,12 @@ def assemble(
     facts: RunFacts,
     baseline: Baseline | None,
     capacity: CapacitySearch | None = None,
+    paired_final: Snapshot | None = None,
 ) -> Result:
     """In capacity mode the capacity decides (each step was judged on the thresholds as it ended):
-    the whole run's stats mix every step, and the last one broke by design."""
-    monitor.observe(final, facts.users_now)  # the last, partial interval
+    the whole run's stats mix every step, and the last one broke by design. `paired_final`: a
+    duet's baseline side at the end; the regression checks then compare the run with it."""
+    monitor.observe(final, facts.users_now, paired=paired_final)  # the last, partial interval
     measured = monitor.measured(final)
     findings = monitor.finish(final)
     who = facts.participation
@@ -102,9 +107,36 @@ def assemble(
         load=facts.load,
         capacity=capacity.to_dict() if capacity is not None else None,
     )
+    if monitor.paired is not None and paired_final is not None:
+        result.duet = _duet(monitor, paired_final, facts, listed)
+        if baseline is not None:
+            result.warnings.append(
+                f"a duet compares with its own baseline side: --baseline {baseline.path} was not read"
+            )
+        settings, on_inconclusive = profile.regression, profile.settings.on_inconclusive
+        return with_comparison(result, settings, None, on_inconclusive, checked=True)
     if baseline is None:
         return result
     if capacity is not None:
         result.warnings.append("capacity mode: the baseline was not compared (the run mixes every step's load)")
         return result
     return with_comparison(result, profile.regression, baseline, profile.settings.on_inconclusive, checked=True)
+
+
+def _duet(monitor: LiveMonitor, paired_final: Snapshot, facts: RunFacts, listed: set[str]) -> DuetSummary:
+    """The baseline side's block: its endpoints (those the candidate lists, and its own others
+    unless there are too many) in the same windows as the candidate's."""
+    assert monitor.paired is not None
+    measured = monitor.paired.measured(paired_final)
+    windows = monitor.paired.cut.windows()
+    many = cardinality.warning(list(measured.endpoints)) is not None
+    return {
+        "baseline_host": facts.duet_host,
+        "users": facts.duet_users,
+        "endpoints": {
+            key: summarise(stats, measured.duration_s, [w.endpoints.get(key, EndpointStats("", "")) for w in windows])
+            for key, stats in measured.endpoints.items()
+            if key in listed or not many
+        },
+        "total": summarise(measured.total, measured.duration_s, [w.total for w in windows]),
+    }

@@ -47,9 +47,10 @@ class RunData:
     def histogram(self, key: str) -> dict[int, int]:
         return histogram_of(self.endpoints[key]["histogram"])
 
-    def windows(self, key: str) -> dict[str, list[Any]]:
-        """Per-window requests, failures and histograms of an endpoint; empty lists when not stored."""
-        stored = self.endpoints[key].get("windows") or {}
+    def windows(self, key: str | None) -> dict[str, list[Any]]:
+        """Per-window requests, failures and histograms of an endpoint (None: the aggregate); empty
+        lists when not stored."""
+        stored = (self.endpoints[key] if key is not None else self.total).get("windows") or {}
         if not self.windows_s or len(stored.get("requests", [])) != len(self.windows_s):
             return {"requests": [], "failures": [], "histograms": []}
         return {
@@ -105,6 +106,21 @@ def run_data(data: dict[str, Any], source: str, where: str = "", checked: bool =
         measured_s=float(measurement.get("measured_s") or data.get("duration_s") or 0.0),
         windows_s=list(measurement.get("windows_s") or []),
     )
+
+
+def duet_baseline(result: dict[str, Any], checked: bool = False) -> Baseline:
+    """A duet result's baseline side as the one run of a baseline: the same measurement (windows,
+    duration), load and profile as the candidate, its own endpoints and host."""
+    duet = result.get("duet")
+    if not duet:
+        raise BaselineError(
+            "no baseline to compare with: the result is not from a duet (--baseline-host); give a BASELINE "
+            "(a result.json, a merged baseline or history:BRANCH)"
+        )
+    side = {key: result.get(key) for key in ("measurement", "load", "profile", "started_at")}
+    side |= {"endpoints": duet["endpoints"], "total": duet["total"], "host": duet["baseline_host"]}
+    name = f"the duet's baseline side ({duet['baseline_host']})"
+    return Baseline(name, [run_data(side, name, "duet.", checked)])
 
 
 def _stored_run(run: RunData) -> dict[str, Any]:

@@ -38,6 +38,43 @@ def interval_summary(stats: EndpointStats, duration_s: float) -> dict[str, float
 
 
 @dataclass
+class WindowCut:
+    """The measured run as coarse cumulative snapshots at window boundaries: at most MAX_WINDOWS
+    windows, every other boundary dropped when there would be more. Fed the same instants, two
+    cuts keep the same boundaries (a duet's sides)."""
+
+    boundaries: list[Snapshot] = field(default_factory=list)
+
+    def start(self, snapshot: Snapshot) -> None:
+        self.boundaries.append(snapshot.coarse())
+
+    def add(self, snapshot: Snapshot) -> None:
+        if not self.boundaries or snapshot.at_s <= self.boundaries[-1].at_s:
+            return
+        if len(snapshot.endpoints) > MAX_ENDPOINTS:  # ungrouped ids: windows of the aggregate only
+            snapshot = Snapshot({}, snapshot.total, snapshot.duration_s, snapshot.at_s)
+        coarse = snapshot.coarse()
+        self.boundaries.append(coarse)
+        if len(self.boundaries) > MAX_WINDOWS + 1:
+            self.boundaries = self.boundaries[::2] + ([] if len(self.boundaries) % 2 else [coarse])
+
+    def windows(self) -> list[Snapshot]:
+        """Consecutive windows (on coarse buckets); their sum is the measured run."""
+        return [later.minus(earlier) for earlier, later in zip(self.boundaries, self.boundaries[1:], strict=False)]
+
+
+@dataclass
+class PairedSide:
+    """A duet's baseline side: where its measurement started and its windows."""
+
+    measurement_start: Snapshot
+    cut: WindowCut = field(default_factory=WindowCut)
+
+    def measured(self, final: Snapshot) -> Snapshot:
+        return final.minus(self.measurement_start)
+
+
+@dataclass
 class LiveMonitor:
     profile: Profile
     measurement_start: Snapshot | None = None
@@ -46,28 +83,38 @@ class LiveMonitor:
     breaching_since: dict[tuple[str, str], float] = field(default_factory=dict)
     findings: LiveFindings = field(default_factory=LiveFindings)
     timeline: list[dict[str, Any]] = field(default_factory=list)
-    boundaries: list[Snapshot] = field(default_factory=list)
+    cut: WindowCut = field(default_factory=WindowCut)
+    paired: PairedSide | None = None  # a duet's baseline side, cut into the same windows
 
     @property
     def longest_window_s(self) -> float:
         return max((rule.window_s or 0.0 for rule in self.profile.rules), default=0.0)
 
-    def start_measurement(self, snapshot: Snapshot) -> None:
-        """Everything before `snapshot` is warm-up, excluded from every verdict."""
+    def start_measurement(self, snapshot: Snapshot, paired: Snapshot | None = None) -> None:
+        """Everything before `snapshot` is warm-up, excluded from every verdict; `paired`: the
+        baseline side of a duet at the same moment."""
         if self.measurement_start is None:
             self.measurement_start = snapshot
             self.recent.append(snapshot)
-            self.boundaries.append(snapshot.coarse())
+            self.cut.start(snapshot)
+            if paired is not None:
+                self.paired = PairedSide(paired)
+                self.paired.cut.start(paired)
 
-    def observe(self, snapshot: Snapshot, users: int = 0, cpu: float | None = None) -> AbortRecord | None:
-        """Takes the next cumulative snapshot; returns the abort decision if a check demands one."""
+    def observe(
+        self, snapshot: Snapshot, users: int = 0, cpu: float | None = None, paired: Snapshot | None = None
+    ) -> AbortRecord | None:
+        """Takes the next cumulative snapshot (and the duet's baseline side's, taken with it);
+        returns the abort decision if a check demands one."""
         interval = snapshot.minus(self.previous)
         self.previous = snapshot
         self._record(interval, users, cpu)
         if self.measurement_start is None:
             return None
         self.recent.append(snapshot)
-        self._add_boundary(snapshot)
+        self.cut.add(snapshot)
+        if self.paired is not None and paired is not None:
+            self.paired.cut.add(paired)
         while len(self.recent) > 2 and self.recent[1].at_s <= snapshot.at_s - self.longest_window_s:
             self.recent.popleft()
         self._track_breaches(interval)
@@ -83,18 +130,7 @@ class LiveMonitor:
         return final.minus(self.measurement_start)
 
     def windows(self) -> list[Snapshot]:
-        """The measured run cut into consecutive windows (on coarse buckets); their sum is `measured`."""
-        return [later.minus(earlier) for earlier, later in zip(self.boundaries, self.boundaries[1:], strict=False)]
-
-    def _add_boundary(self, snapshot: Snapshot) -> None:
-        if snapshot.at_s <= self.boundaries[-1].at_s:
-            return
-        if len(snapshot.endpoints) > MAX_ENDPOINTS:  # ungrouped ids: windows of the aggregate only
-            snapshot = Snapshot({}, snapshot.total, snapshot.duration_s, snapshot.at_s)
-        coarse = snapshot.coarse()
-        self.boundaries.append(coarse)
-        if len(self.boundaries) > MAX_WINDOWS + 1:
-            self.boundaries = self.boundaries[::2] + ([] if len(self.boundaries) % 2 else [coarse])
+        return self.cut.windows()
 
     def finish(self, final: Snapshot) -> LiveFindings:
         """The findings for the final verdict, with each rule window ending at `final`."""
@@ -107,10 +143,11 @@ class LiveMonitor:
     def _late_requests(self, final: Snapshot) -> None:
         """Each endpoint's requests in the second half of the measurement: none there means that
         a longer run would add none (a login made once per user in on_start)."""
-        if len(self.boundaries) < 3:
+        boundaries = self.cut.boundaries
+        if len(boundaries) < 3:
             return
-        middle = (self.boundaries[0].at_s + final.at_s) / 2
-        start = next((b for b in self.boundaries if b.at_s >= middle), None)
+        middle = (boundaries[0].at_s + final.at_s) / 2
+        start = next((b for b in boundaries if b.at_s >= middle), None)
         if start is None or start.at_s >= final.at_s or not start.endpoints:
             return
         self.findings.late = {key: stats.requests for key, stats in final.minus(start).endpoints.items()}

@@ -12,7 +12,7 @@ from typing import Any
 from perfgate.core.buckets import coarse_bucket_ms
 from perfgate.core.metrics import SUMMARY_PERCENTILES, percentiles
 from perfgate.core.naming import endpoint_key
-from perfgate.core.records import CapacitySummary, ComparisonSummary, EndpointSummary
+from perfgate.core.records import CapacitySummary, ComparisonSummary, DuetSummary, EndpointSummary
 
 RESULT_SCHEMA = "perfgate.result/1"
 ALL_ENDPOINTS = "all endpoints"  # what a check or series on every endpoint together is named
@@ -219,6 +219,7 @@ class Result:
     load: dict[str, Any] = field(default_factory=dict)
     comparison: ComparisonSummary | None = None  # what the baseline comparison used and found
     capacity: CapacitySummary | None = None  # load.mode capacity
+    duet: DuetSummary | None = None  # --baseline-host: the baseline side, measured beside this run
 
     def to_dict(self) -> dict[str, Any]:
         """Shares the endpoint, time-line and comparison dicts with this Result (read them, do not

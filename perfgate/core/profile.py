@@ -117,6 +117,7 @@ class Profile:
     settings: Settings = field(default_factory=Settings)
     regression: RegressionSettings | None = None
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
+    baseline_host: str | None = None  # duet.baseline_host: the baseline deployment driven beside the candidate
 
 
 BUILT_IN = Location("", 0)

@@ -52,6 +52,15 @@ class ComparisonSummary(TypedDict):
     warnings: list[str]
 
 
+class DuetSummary(TypedDict):
+    """A duet's baseline side: what it ran against and its endpoints in the candidate's windows."""
+
+    baseline_host: str
+    users: dict[str, int]  # side (candidate, baseline) -> the most users it had at once
+    endpoints: dict[str, EndpointSummary]
+    total: EndpointSummary
+
+
 class StepSummary(TypedDict):
     """One judged step of a capacity search."""
 

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from perfgate.core.baseline import Baseline, RunData, pooled, run_data
+from perfgate.core.baseline import Baseline, RunData, duet_baseline, pooled, run_data
 from perfgate.core.buckets import bucket_width_ms
 from perfgate.core.evaluate import exit_code_of, verdict_of
 from perfgate.core.metrics import requests_for
@@ -68,6 +68,8 @@ from perfgate.core.sampling import (
     additive_fit,
     log_ms,
     newcombe_difference,
+    paired_log_variance,
+    paired_rate_log_variance,
     quantile_log_variance,
     rate_log_variance,
     student_quantile,
@@ -79,6 +81,7 @@ GLOBAL = "global"
 COMMON_MODE_ENDPOINTS = 4
 MEASURED_NOISE_RUNS = 3
 INTERVAL_CONFIDENCE = 0.90
+PAIRED_NOISE = "paired: measured within the run, both sides over the same windows (a duet)"
 ADVISED_BEYOND_QUANTILE = 10  # requests above a quantile for ±10-15% precision (research §4.4)
 
 
@@ -99,8 +102,11 @@ class Noise:
     run: float  # SD of the shift shared by every endpoint of a run
     df: float = math.inf  # of the endpoint noise
     run_df: float = math.inf  # of the run noise: one value per baseline run
+    paired: bool = False  # a duet: no between-run noise, the pairing measures what is left
 
     def describe(self) -> str:
+        if self.paired:
+            return PAIRED_NOISE
         figures = f"endpoint {self.endpoint:.1%}, run {self.run:.1%}"
         if self.runs:
             return f"measured from {self.runs} baseline runs: {figures}"
@@ -158,6 +164,7 @@ class Sides:
 
     current: RunData
     runs: list[RunData]
+    paired: bool = False  # a duet: runs[0] is the baseline side of the same run, in the same windows
     # pooled stats per (side, key): every rule reads them, and pooling re-parses the histograms
     _pooled: dict[tuple[str, str], EndpointStats] = field(default_factory=dict)
 
@@ -178,14 +185,18 @@ class Sides:
         return self._pooled["baseline", key]
 
     def windows(self, key: str) -> tuple[list[float], dict[str, list[Any]]]:
-        if key == GLOBAL:
-            return [], {"requests": [], "failures": [], "histograms": []}
-        return self.current.windows_s, self.current.windows(key)
+        return self._windows_of(self.current, key)
 
     def baseline_windows(self, key: str) -> tuple[list[float], dict[str, list[Any]]]:
-        if len(self.runs) != 1 or key == GLOBAL:
+        if len(self.runs) != 1:
             return [], {"requests": [], "failures": [], "histograms": []}
-        return self.runs[0].windows_s, self.runs[0].windows(key)
+        return self._windows_of(self.runs[0], key)
+
+    def _windows_of(self, run: RunData, key: str) -> tuple[list[float], dict[str, list[Any]]]:
+        """An endpoint's windows; the aggregate's only in a duet (a stored run's total may lack them)."""
+        if key == GLOBAL and not self.paired:
+            return [], {"requests": [], "failures": [], "histograms": []}
+        return run.windows_s, run.windows(None if key == GLOBAL else key)
 
 
 def _total(run: RunData) -> EndpointStats:
@@ -222,6 +233,8 @@ def measured_noise(table: dict[str, list[float]], sampling: list[float], runs: i
 
 def _latency_noise(sides: Sides, quantile: float, settings: RegressionSettings) -> Noise:
     runs = sides.runs
+    if sides.paired:
+        return Noise(0, 0.0, 0.0, paired=True)
     assumed = Noise(0, settings.endpoint_noise, settings.run_noise)
     if len(runs) < MEASURED_NOISE_RUNS:
         return assumed
@@ -238,6 +251,8 @@ def _latency_noise(sides: Sides, quantile: float, settings: RegressionSettings) 
 
 def _rate_noise(sides: Sides, settings: RegressionSettings) -> Noise:
     runs = sides.runs
+    if sides.paired:
+        return Noise(0, 0.0, 0.0, paired=True)
     assumed = Noise(0, settings.endpoint_noise, settings.run_noise)
     if len(runs) < MEASURED_NOISE_RUNS:
         return assumed
@@ -264,10 +279,20 @@ def within_run_variance(
     return quantile_log_variance(stats.histogram, quantile) * inflation
 
 
-def _latency_variance(sides: Sides, key: str, quantile: float, now: EndpointStats, before: EndpointStats) -> float:
-    return within_run_variance(now, sides.windows(key), quantile) + within_run_variance(
-        before, sides.baseline_windows(key), quantile
-    )
+def _latency_variance(
+    sides: Sides, key: str, quantile: float, now: EndpointStats, before: EndpointStats
+) -> tuple[float, float]:
+    """(variance, degrees of freedom) of the log ratio: the sides' own variances, or in a duet
+    the pairing over windows (inf degrees of freedom: the noise term's decide)."""
+    windowed_now, windowed_before = sides.windows(key), sides.baseline_windows(key)
+    if sides.paired:
+        return paired_log_variance(
+            (windowed_now[1]["histograms"], windowed_before[1]["histograms"]),
+            (now.percentile(quantile), before.percentile(quantile)),
+            (quantile_log_variance(now.histogram, quantile), quantile_log_variance(before.histogram, quantile)),
+        )
+    variance = within_run_variance(now, windowed_now, quantile) + within_run_variance(before, windowed_before, quantile)
+    return variance, math.inf
 
 
 @dataclass
@@ -289,14 +314,17 @@ def _latency_candidates(
     needed = requests_needed(quantile)
     noise = _latency_noise(sides, quantile, settings)
     factor = 1 + 1 / len(sides.runs)
-    estimates: dict[str, tuple[float, float, EndpointStats, EndpointStats]] = {}
+    estimates: dict[str, tuple[float, float, float]] = {}  # key -> log ratio, its variance and df
     for key in sorted(sides.keys() | {GLOBAL}):
         now, before = sides.current_stats(key), sides.baseline_stats(key)
         if now.requests >= needed and before.requests >= needed:
             x = log_ms(now.percentile(quantile)) - log_ms(before.percentile(quantile))
-            estimates[key] = (x, _latency_variance(sides, key, quantile, now, before), now, before)
+            estimates[key] = (x, *_latency_variance(sides, key, quantile, now, before))
     common = [key for key in estimates if key != GLOBAL]
-    shift = statistics.median(estimates[k][0] for k in common) if len(common) >= COMMON_MODE_ENDPOINTS else None
+    # a duet's sides share the machine: what slows both cancels in each ratio, and a shift left
+    # in every endpoint is the candidate's own (a slower middleware), not noise to take out
+    shared = len(common) >= COMMON_MODE_ENDPOINTS and not sides.paired
+    shift = statistics.median(estimates[k][0] for k in common) if shared else None
     between = factor * noise.endpoint**2
     shift_variance = 0.0
     if shift is not None:
@@ -315,7 +343,7 @@ def _latency_candidates(
         if key not in estimates:
             found.checks.append(_too_few(rule, key, metric, q_before, q_now, f"{now.requests}/{before.requests}"))
             continue
-        x, within, _, _ = estimates[key]
+        x, within, df = estimates[key]
         judged_alone = shift is None or key == GLOBAL
         variance = within + between + (factor * noise.run**2 if judged_alone else shift_variance)
         min_delta = rule.min_delta_ms if rule.min_delta_ms is not None else settings.min_delta_ms
@@ -329,7 +357,7 @@ def _latency_candidates(
                 log_change=x,
                 adjusted=x if judged_alone else x - (shift or 0.0),
                 sd=math.sqrt(variance),
-                df=noise.df,
+                df=min(df, noise.df),
                 noise=noise.describe(),
                 min_delta_ms=max(min_delta, 2 * bucket_width_ms(q_before)),
                 sizes=(now.requests, before.requests),
@@ -366,10 +394,14 @@ def _rate_candidates(sides: Sides, targets: list[tuple[RegressionRule, str]], no
             continue
         rate_now, rate_before = now.requests / durations[0], before.requests / durations[1]
         windows_s, windows = sides.windows(key)
-        variance = rate_log_variance(windows["requests"], windows_s) if windows_s else 1.0 / now.requests
         before_s, before_windows = sides.baseline_windows(key)
-        variance += rate_log_variance(before_windows["requests"], before_s) if before_s else 1.0 / before.requests
-        variance += factor * (noise.endpoint**2 + noise.run**2)
+        df = noise.df
+        if sides.paired:
+            variance, df = paired_rate_log_variance((windows["requests"], before_windows["requests"]))
+        else:
+            variance = rate_log_variance(windows["requests"], windows_s) if windows_s else 1.0 / now.requests
+            variance += rate_log_variance(before_windows["requests"], before_s) if before_s else 1.0 / before.requests
+            variance += factor * (noise.endpoint**2 + noise.run**2)
         x = math.log(rate_now / rate_before)
         candidates.append(
             Candidate(
@@ -381,7 +413,7 @@ def _rate_candidates(sides: Sides, targets: list[tuple[RegressionRule, str]], no
                 x,
                 x,
                 math.sqrt(variance),
-                noise.df,
+                df,
                 noise.describe(),
                 sizes=(now.requests, before.requests),
             )
@@ -568,12 +600,16 @@ def _matches(rule: RegressionRule, sides: Sides, key: str) -> bool:
 
 
 def compare(
-    settings: RegressionSettings, baseline: Baseline, current: RunData, invalid: list[str] | None = None
+    settings: RegressionSettings,
+    baseline: Baseline,
+    current: RunData,
+    invalid: list[str] | None = None,
+    paired: bool = False,
 ) -> Comparison:
     """Every regression check of `current` against `baseline`; `invalid` names what makes the run
     unable to support a comparison (a saturated generator, lost workers), which turns a regression
-    into inconclusive."""
-    sides = Sides(current, baseline.runs)
+    into inconclusive. `paired`: the baseline is a duet's other side, measured in the same windows."""
+    sides = Sides(current, baseline.runs, paired)
     comparison = Comparison()
     now = {k for k, s in current.endpoints.items() if s["requests"]}
     before = {k for run in baseline.runs for k, s in run.endpoints.items() if s["requests"]}
@@ -613,7 +649,8 @@ def compare(
             check.status = Status.INCONCLUSIVE
             check.message = f"{check.message}; but this run cannot support a comparison: {'; '.join(invalid)}"
     comparison.checks = checks
-    comparison.warnings = compatibility_warnings(baseline, current) + _listed(comparison)
+    unlike = duet_warnings(baseline.runs[0], current) if paired else compatibility_warnings(baseline, current)
+    comparison.warnings = unlike + _listed(comparison)
     return comparison
 
 
@@ -685,6 +722,50 @@ def differences(reference: RunData, run: RunData) -> list[str]:
     return found
 
 
+DUET_RATE_RATIO = 1.25  # a side with this many times the other's requests is driven unlike it
+DUET_MIN_REQUESTS = 50
+DUET_ERROR_Z = 3.29  # two-sided 99.9%: a warning, beside the error_rate checks that decide
+
+
+def duet_warnings(baseline: RunData, candidate: RunData) -> list[str]:
+    """What makes a duet's two sides unlike in something other than latency: endpoints that only
+    one side called, very different request counts, error rates that differ (other data?)."""
+    called = {
+        side: {key for key, stats in run.endpoints.items() if stats["requests"]}
+        for side, run in (("baseline", baseline), ("candidate", candidate))
+    }
+    warnings = [
+        f"duet: only the {side} side called {', '.join(sorted(only))}: do both sides serve the same API?"
+        for side, only in (
+            ("candidate", called["candidate"] - called["baseline"]),
+            ("baseline", called["baseline"] - called["candidate"]),
+        )
+        if only
+    ]
+    unlike = []
+    for key in sorted(called["baseline"] & called["candidate"]):
+        now, then = candidate.endpoints[key], baseline.endpoints[key]
+        ratio = now["requests"] / then["requests"]
+        many = max(now["requests"], then["requests"]) >= DUET_MIN_REQUESTS
+        if many and not 1 / DUET_RATE_RATIO <= ratio <= DUET_RATE_RATIO:
+            unlike.append(f"{key} ({now['requests']} vs {then['requests']})")
+        _, lower, upper = newcombe_difference(
+            now["failures"], now["requests"], then["failures"], then["requests"], DUET_ERROR_Z
+        )
+        if lower > 0 or upper < 0:
+            warnings.append(
+                f"duet: {key} failed {now['failures']}/{now['requests']} on the candidate and "
+                f"{then['failures']}/{then['requests']} on the baseline side: different data or configuration?"
+            )
+    if unlike:
+        warnings.append(
+            f"duet: request counts (candidate vs baseline side) differ by more than x{DUET_RATE_RATIO:g}: "
+            f"{', '.join(unlike)}; a slower side makes fewer requests under the same users, otherwise the sides "
+            "were not driven alike (users, data, or a side that fails fast)"
+        )
+    return warnings
+
+
 def compatibility_warnings(baseline: Baseline, current: RunData) -> list[str]:
     """A baseline from another profile, host or load shape compares unlike with unlike."""
     warnings = []
@@ -701,17 +782,22 @@ def compatibility_warnings(baseline: Baseline, current: RunData) -> list[str]:
 def with_comparison(
     result: Result,
     settings: RegressionSettings | None,
-    baseline: Baseline,
+    baseline: Baseline | None,
     on_inconclusive: str = "inconclusive",
     checked: bool = False,
 ) -> Result:
-    """The result with its regression checks (re)computed against `baseline`, and the verdict and
-    exit code that follow; threshold and run-level checks stay as they were judged live. `checked`:
-    the result was made by this process (a stored one is checked like a baseline)."""
+    """The result with its regression checks (re)computed against `baseline` (None: the duet's
+    own baseline side, paired), and the verdict and exit code that follow; threshold and run-level
+    checks stay as they were judged live. `checked`: the result was made by this process (a stored
+    one is checked like a baseline)."""
     kept = [check for check in result.checks if check.kind != CheckKind.REGRESSION]
     invalid = [check.message for check in kept if check.kind == CheckKind.RUN and check.status == Status.INCONCLUSIVE]
-    current = run_data(result.to_dict(), "this run", checked=checked)
-    comparison = compare(settings or DEFAULT_REGRESSION, baseline, current, invalid)
+    data = result.to_dict()
+    current = run_data(data, "this run", checked=checked)
+    paired = baseline is None
+    if baseline is None:
+        baseline = duet_baseline(data, checked)
+    comparison = compare(settings or DEFAULT_REGRESSION, baseline, current, invalid, paired)
     if settings is None:
         comparison.warnings.insert(0, "the profile has no regression: block; compared with the built-in defaults")
     earlier = set((result.comparison or {}).get("warnings", []))

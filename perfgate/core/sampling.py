@@ -6,6 +6,7 @@
   each bucket is a difference of regularized incomplete betas: no draws, no n-sized arrays.
 - `variance_inflation`: batch means over per-window histograms; queueing makes neighbouring requests
   alike and an i.i.d. bootstrap too narrow (docs/design/statistics.md).
+- `paired_log_variance` / `paired_rate_log_variance`: a duet's two sides over the same windows.
 - `additive_fit`: endpoint × run effects of the baseline runs, for the between-run noise.
 - `wilson` / `newcombe_difference`: intervals for error rates.
 """
@@ -140,6 +141,52 @@ def variance_inflation(windows: Sequence[Mapping[int, int]], threshold_ms: float
         return 1.0
     spread = sum((below - share * n) ** 2 for below, n in counts) * len(counts) / (len(counts) - 1)
     return max(1.0, spread / (total * share * (1 - share)))
+
+
+def _linear_terms(windows: Sequence[Mapping[int, int]], threshold_ms: float, log_variance: float) -> list[float]:
+    """Each window's share of ln(quantile)'s estimation error, linearized: ln q̂ − ln q ≈
+    −k·(F̂(q) − p) with k² = Var(ln q̂)·N / (p(1 − p)), Var(ln q̂) the exact bootstrap's; F̂ sums
+    over windows, so the error is a sum of per-window terms −k·(below_w − p·n_w)/N."""
+    counts = [(sum(c for b, c in w.items() if b <= threshold_ms), sum(w.values())) for w in windows]
+    total = sum(n for _, n in counts)
+    share = sum(below for below, _ in counts) / total if total else 0.0
+    if share in (0.0, 1.0):
+        return [0.0] * len(counts)
+    k = math.sqrt(log_variance * total / (share * (1 - share)))
+    return [-k * (below - share * n) / total for below, n in counts]
+
+
+def paired_log_variance(
+    windows: tuple[Sequence[Mapping[int, int]], Sequence[Mapping[int, int]]],
+    thresholds_ms: tuple[float, float],
+    log_variances: tuple[float, float],
+) -> tuple[float, float]:
+    """(variance, degrees of freedom) of ln q_a − ln q_b for two sides measured in the same
+    windows: batch means of the per-window difference of their linearized errors, so that a window
+    that slowed both sides (the machine) cancels and only what differs between them counts. With
+    fewer than MIN_WINDOWS windows with requests: the two exact bootstrap variances, summed."""
+    a = _linear_terms(windows[0], thresholds_ms[0], log_variances[0])
+    b = _linear_terms(windows[1], thresholds_ms[1], log_variances[1])
+    used = [
+        x - y for x, y, wa, wb in zip(a, b, windows[0], windows[1], strict=True) if sum(wa.values()) + sum(wb.values())
+    ]
+    if len(used) < MIN_WINDOWS:
+        return sum(log_variances), math.inf
+    mean = statistics.fmean(used)
+    return sum((d - mean) ** 2 for d in used) * len(used) / (len(used) - 1), float(len(used) - 1)
+
+
+def paired_rate_log_variance(requests: tuple[Sequence[int], Sequence[int]]) -> tuple[float, float]:
+    """(variance, degrees of freedom) of ln(requests a / requests b) over the same windows: batch
+    means of the difference of each window's share of its side's requests; Poisson with fewer windows."""
+    totals = sum(requests[0]), sum(requests[1])
+    if not all(totals):
+        return 0.0, math.inf
+    pairs = [(x, y) for x, y in zip(*requests, strict=True) if x + y]
+    if len(pairs) < MIN_WINDOWS:
+        return 1.0 / totals[0] + 1.0 / totals[1], math.inf
+    spread = sum((x / totals[0] - y / totals[1]) ** 2 for x, y in pairs) * len(pairs) / (len(pairs) - 1)
+    return spread, float(len(pairs) - 1)
 
 
 def rate_log_variance(requests: Sequence[int], durations_s: Sequence[float]) -> float:

@@ -54,6 +54,7 @@ from perfgate.core.profile import LoadDefaults, Profile, Settings
 from perfgate.core.redact import redact
 from perfgate.core.stages import total_s
 from perfgate.locust import web_tab
+from perfgate.locust.duet import Duet, DuetError, is_twin
 from perfgate.locust.patches import RequestTimeout
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
@@ -71,8 +72,16 @@ VERDICT_WAIT_S = 10.0  # a web UI test's verdict: as long as a master waits for 
 
 
 class Gate:
-    def __init__(self, environment: Any, profile: Profile, baseline: Baseline | None, baseline_note: str | None):
+    def __init__(
+        self,
+        environment: Any,
+        profile: Profile,
+        baseline: Baseline | None,
+        baseline_note: str | None,
+        duet: Duet | None = None,
+    ):
         self.environment = environment
+        self.duet = duet  # --baseline-host: the baseline side, driven beside the candidate
         self.options = environment.parsed_options
         self.profile = profile
         self.baseline = baseline
@@ -115,6 +124,7 @@ class Gate:
             return None
         if isinstance(runner, WorkerRunner):
             _worker_request_timeout(options.thresholds)
+            Duet.open(environment, runner, None)
             return None
         if not options.thresholds:
             logger.warning("perfgate: no --thresholds profile given; this run is not gated")
@@ -132,7 +142,16 @@ class Gate:
                     refuse(runner, [f"{error}; {FIRST_BASELINE_HINT}"], "unusable baseline")
                 note = f"no baseline compared ({error}); --baseline-optional: gated on thresholds only"
                 logger.warning("perfgate: %s", note)
-        gate = cls(environment, profile, baseline, note)
+        try:
+            duet = Duet.open(environment, runner, profile.baseline_host)
+        except DuetError as error:
+            refuse(runner, [str(error)], "a duet that cannot run")
+        if duet is not None and profile.load.mode == "capacity":
+            problem = (
+                f"{options.thresholds}: load.mode capacity searches for a load, a duet compares two builds under one"
+            )
+            refuse(runner, [f"{problem}: run them apart"], "a duet in capacity mode")
+        gate = cls(environment, profile, baseline, note, duet)
         apply_load_defaults(options, profile.load)
         RequestTimeout.apply(profile.settings.request_timeout_s)
         if profile.load.steps:
@@ -172,6 +191,12 @@ class Gate:
     def snapshot(self) -> Snapshot:
         return snapshot_of(self.environment.runner.stats, self.elapsed())
 
+    def snapshots(self) -> tuple[Snapshot, Snapshot | None]:
+        """The candidate's and, in a duet, the baseline side's stats at the same moment."""
+        at_s = self.elapsed()
+        paired = snapshot_of(self.duet.stats, at_s) if self.duet else None
+        return snapshot_of(self.environment.runner.stats, at_s), paired
+
     @property
     def repeating(self) -> bool:
         """Tests are started and stopped from the web UI, each judged when it stops."""
@@ -190,7 +215,7 @@ class Gate:
         if settings.warmup_s > 0:
             gevent.spawn_later(settings.warmup_s, self.end_warmup)
         elif not settings.warmup_until_spawned:
-            self.monitor.start_measurement(empty_snapshot())
+            self.monitor.start_measurement(empty_snapshot(), empty_snapshot() if self.duet else None)
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first reading is always 0: prime it
         gevent.signal_handler(signal.SIGTERM, self.sigterm)  # beside Locust's own handler, once it has one
@@ -227,13 +252,15 @@ class Gate:
             return
         now = empty_snapshot(self.elapsed())
         self.monitor = LiveMonitor(self.profile, previous=now)
-        self.monitor.start_measurement(now)
+        if self.duet:
+            self.duet.stats.reset_all()
+        self.monitor.start_measurement(now, now if self.duet else None)
         self.reset_at_s = now.at_s
         logger.info("perfgate: stats reset at %.1fs; measuring from now", now.at_s)
 
     def end_warmup(self) -> None:
         if self.stopped is None:
-            self.monitor.start_measurement(self.snapshot())
+            self.monitor.start_measurement(*self.snapshots())
             logger.info("perfgate: warm-up over after %.1fs; measuring from now", self.elapsed())
 
     def spawning_complete(self) -> None:
@@ -254,7 +281,8 @@ class Gate:
             cpu = self.sample_cpu()
             self.track_workers()
             self.track_classes()
-            decision = self.monitor.observe(self.snapshot(), self.environment.runner.user_count, cpu)
+            snapshot, paired = self.snapshots()
+            decision = self.monitor.observe(snapshot, self.environment.runner.user_count, cpu, paired)
             self.loop_timing.tick(woke - due, time.monotonic() - woke)
             if decision is not None:
                 logger.error("perfgate: aborting the run: %s on %s", decision.message, decision.endpoint)
@@ -430,6 +458,8 @@ class Gate:
             participation=self.participation(),
             live_loop=self.loop_timing.summary(),
         )
+        if self.duet:
+            facts.duet_host, facts.duet_users = redact(self.duet.host), self.duet.users(self.class_peaks)
         if self.reset_at_s is not None:
             facts.warnings.append(f"the stats were reset at {self.reset_at_s:.0f}s: measured from then")
         if was_interrupted and settings.on_interrupt == JUDGE:
@@ -438,7 +468,8 @@ class Gate:
                 "checks with too few requests are inconclusive"
             )
         final = snapshot_of(self.environment.runner.stats, duration)
-        result = assemble(self.profile, self.monitor, final, facts, self.baseline, self.capacity)
+        paired = snapshot_of(self.duet.stats, duration) if self.duet else None
+        result = assemble(self.profile, self.monitor, final, facts, self.baseline, self.capacity, paired)
         result.measurement["verdict_ms"] = round((time.perf_counter() - began) * 1000, 1)  # before the reports
         return result
 
@@ -464,19 +495,23 @@ class Gate:
             expect_workers_wait_s=getattr(options, "expect_workers_max_wait", 0) or 0.0,
         )
 
+    def user_classes(self) -> list[type]:
+        """The locustfile's classes (a duet's twins are the same classes on the other side)."""
+        return [cls for cls in self.environment.user_classes if not is_twin(cls)]
+
     def participation(self) -> Participation:
         shaped = self.environment.shape_class is not None
         users = (
             None if shaped else (self.options.num_users or getattr(self.environment.runner, "target_user_count", None))
         )
-        classes = tuple(user_class(cls, self.class_peaks.get(cls.__name__, 0)) for cls in self.environment.user_classes)
+        classes = tuple(user_class(cls, self.class_peaks.get(cls.__name__, 0)) for cls in self.user_classes())
         return Participation(classes, users, self.users_defaulted)
 
     def load_facts(self) -> dict[str, Any]:
         options = self.options
         workers = self.workers.peak if self.master else 0
         # the most users each class had at once: which classes took part
-        classes = {cls.__name__: self.class_peaks.get(cls.__name__, 0) for cls in self.environment.user_classes}
+        classes = {cls.__name__: self.class_peaks.get(cls.__name__, 0) for cls in self.user_classes()}
         if self.shape is None:
             facts = {"users": options.num_users, "spawn_rate": options.spawn_rate, "run_time_s": options.run_time}
             return facts | {"workers": workers, "user_classes": classes}

@@ -62,6 +62,14 @@ def add_options(parser: Any) -> None:
         **option,
     )
     parser.add_argument(
+        "--baseline-host",
+        default=None,
+        env_var="LOCUST_BASELINE_HOST",
+        help="perfgate: a duet: drive this baseline deployment beside --host with the same users, and compare "
+        "the two within the run (embedded: a second demo API, for locustfiles that embed one)",
+        **option,
+    )
+    parser.add_argument(
         "--save-baseline",
         default=None,
         env_var="LOCUST_SAVE_BASELINE",
