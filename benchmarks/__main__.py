@@ -2,6 +2,7 @@
 
     python -m benchmarks all [--quick]          # everything (~1.5 h; --quick: a minute or two)
     python -m benchmarks quality overhead ...   # chosen parts
+    python -m benchmarks quality --duet [--resume] [--minutes M]   # duets against stored baselines (~1.7 h)
 
 Each part writes <out>/<part>.json (its figures, the machine, the date, the command); then
 <out>/SUMMARY.md is rebuilt from every part's JSON in <out>. --quick runs each part for seconds to
@@ -23,6 +24,7 @@ from benchmarks import (
     accuracy,
     calibration,
     distributed,
+    duet,
     generators,
     harness,
     master,
@@ -40,6 +42,7 @@ PARTS: dict[str, tuple[str, ModuleType]] = {
     "memory": ("3b. Memory over a long run", memory),
     "quality": ("4. Gate quality", quality),
     "calibration": ("4b. Calibrated limits against their promise", calibration),
+    "quality_duet": ("4c. Duet runs against stored baselines", duet),
     "generators": ("5. Generator efficiency", generators),
     "distributed": ("6. Distributed throughput and the master's CPU", distributed),
     "per_request": ("7. The per-request path on a worker", per_request),
@@ -54,17 +57,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="seconds per part: checks the harness, not the figures")
     parser.add_argument("--memory-minutes", type=float, default=30.0, help="length of the memory run (default 30)")
     parser.add_argument("--out", type=Path, help="default benchmarks/results (quick: benchmarks/results/quick)")
+    parser.add_argument("--duet", action="store_true", help="quality: duets against stored baselines instead")
+    parser.add_argument(
+        "--resume", action="store_true", help="quality --duet: keep the stored runs, run what is missing"
+    )
+    parser.add_argument("--minutes", type=float, help="quality --duet: start no new run after this many minutes")
     args = parser.parse_args(argv)
     out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
     out.mkdir(parents=True, exist_ok=True)
-    chosen = list(PARTS) if "all" in args.parts else args.parts
+    chosen = [name for name in PARTS if name != "quality_duet"] if "all" in args.parts else args.parts
+    if args.duet:
+        chosen = ["quality_duet" if name == "quality" else name for name in chosen]
     for name in chosen:
         title, module = PARTS[name]
         print(f"benchmarks: {title} ...", flush=True)
         began = time.monotonic()
         work = out / "work" / name  # the runs' own files, kept for re-judging (not in git)
-        shutil.rmtree(work, ignore_errors=True)
+        if not (args.resume and module is duet):
+            shutil.rmtree(work, ignore_errors=True)
         options = {"minutes": args.memory_minutes} if module is memory else {}
+        options = {"minutes": args.minutes} if module is duet else options
         figures = module.measure(args.quick, work, **options)
         record = {
             "part": name,

@@ -723,8 +723,7 @@ def differences(reference: RunData, run: RunData) -> list[str]:
 
 
 DUET_RATE_RATIO = 1.25  # a side with this many times the other's requests is driven unlike it
-DUET_MIN_REQUESTS = 50
-DUET_ERROR_Z = 3.29  # two-sided 99.9%: a warning, beside the error_rate checks that decide
+DUET_ERROR_Z = 3.29  # two-sided 99.9% (counts as Poisson, error rates by Newcombe): beyond chance
 
 
 def duet_warnings(baseline: RunData, candidate: RunData) -> list[str]:
@@ -746,8 +745,10 @@ def duet_warnings(baseline: RunData, candidate: RunData) -> list[str]:
     for key in sorted(called["baseline"] & called["candidate"]):
         now, then = candidate.endpoints[key], baseline.endpoints[key]
         ratio = now["requests"] / then["requests"]
-        many = max(now["requests"], then["requests"]) >= DUET_MIN_REQUESTS
-        if many and not 1 / DUET_RATE_RATIO <= ratio <= DUET_RATE_RATIO:
+        beyond_chance = abs(now["requests"] - then["requests"]) > DUET_ERROR_Z * math.sqrt(
+            now["requests"] + then["requests"]
+        )
+        if beyond_chance and not 1 / DUET_RATE_RATIO <= ratio <= DUET_RATE_RATIO:
             unlike.append(f"{key} ({now['requests']} vs {then['requests']})")
         _, lower, upper = newcombe_difference(
             now["failures"], now["requests"], then["failures"], then["requests"], DUET_ERROR_Z

@@ -163,8 +163,10 @@ def paired_log_variance(
 ) -> tuple[float, float]:
     """(variance, degrees of freedom) of ln q_a − ln q_b for two sides measured in the same
     windows: batch means of the per-window difference of their linearized errors, so that a window
-    that slowed both sides (the machine) cancels and only what differs between them counts. With
-    fewer than MIN_WINDOWS windows with requests: the two exact bootstrap variances, summed."""
+    that slowed both sides (the machine) cancels and only what differs between them counts. At
+    least the two exact bootstrap variances summed: the sides sample independently, so pairing
+    cannot remove their sampling noise, and with a few requests a window the batch means come out
+    below it by chance. With fewer than MIN_WINDOWS windows with requests: that sum."""
     a = _linear_terms(windows[0], thresholds_ms[0], log_variances[0])
     b = _linear_terms(windows[1], thresholds_ms[1], log_variances[1])
     used = [
@@ -173,7 +175,8 @@ def paired_log_variance(
     if len(used) < MIN_WINDOWS:
         return sum(log_variances), math.inf
     mean = statistics.fmean(used)
-    return sum((d - mean) ** 2 for d in used) * len(used) / (len(used) - 1), float(len(used) - 1)
+    spread = sum((d - mean) ** 2 for d in used) * len(used) / (len(used) - 1)
+    return max(spread, sum(log_variances)), float(len(used) - 1)
 
 
 def paired_rate_log_variance(requests: tuple[Sequence[int], Sequence[int]]) -> tuple[float, float]:
