@@ -36,6 +36,10 @@ What was chosen, and why (docs/design/statistics.md):
   closed model every endpoint's rate falls when any endpoint slows down.
 - Reported per check: baseline, current, change, adjusted change, its 90% interval, the minimum
   detectable change and the noise source.
+- A duet (`paired`): the baseline is the other side of the same run in the same windows; the
+  variance is the batch means of the per-window difference of the two sides' linearized quantile
+  errors (sampling.paired_log_variance), with no assumed noise and no common shift taken out: in
+  a duet a slowdown of every endpoint is the candidate's own (docs/duet.md).
 """
 
 from __future__ import annotations

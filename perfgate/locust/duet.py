@@ -103,6 +103,8 @@ class Duet:
                 duet.add_twins()
                 duet.route_requests()
                 environment.events.report_to_master.add_listener(duet.add_to_report)
+                # a later test of a web UI run starts from zero, as Locust's own stats do
+                environment.events.test_start.add_listener(lambda **_: duet.stats.clear_all())
             start_worker(user_classes_count, **kwargs)
 
         runner.start_worker = start_with_twins

@@ -63,10 +63,15 @@ class Stack:
         path = self.reports / "result.json"
         return json.loads(path.read_text()) if path.exists() else None
 
-    def __call__(self, injection: str = "") -> tuple[Finished, dict | None]:
-        """`up` in the foreground until the master exits (its code is the command's)."""
-        command = [*self.base, "up", "--no-build", "--scale", "worker=3", "--exit-code-from", "master"]
-        return run_bounded(command, 300, REPO, {**self.env, "PERFGATE_DEMO_INJECT": injection}), self.result()
+    def __call__(self, injection: str = "", baseline_port: int | None = None) -> tuple[Finished, dict | None]:
+        """`up` in the foreground until the master exits (its code is the command's); with
+        `baseline_port`, a duet: the baseline service on that port beside the target."""
+        env = {**self.env, "PERFGATE_DEMO_INJECT": injection}
+        duet = ["--profile", "duet"] if baseline_port else []
+        if baseline_port:
+            env |= {"BASELINE_PORT": str(baseline_port), "BASELINE_HOST": f"http://127.0.0.1:{baseline_port}"}
+        command = [*self.base, *duet, "up", "--no-build", "--scale", "worker=3", "--exit-code-from", "master"]
+        return run_bounded(command, 300, REPO, env), self.result()
 
     def stopped_after(self, seconds: float, **settings: str) -> tuple[int, str, dict | None]:
         """`up -d` for a long run, then `docker stop` on the master: its exit code and log."""
@@ -88,11 +93,19 @@ def test_compose_with_three_workers_passes_an_unchanged_target(compose):
     assert result["endpoints"]["GET /api/v1/projects"]["requests"] >= 60
 
 
-def test_compose_exits_3_when_the_target_is_slower(compose, tmp_path):
-    finished, result = compose("latency:GET /api/v1/projects:700")
+def test_compose_exits_3_when_the_target_is_slower_and_its_duet_names_the_regression(compose, tmp_path):
+    """With --profile duet the baseline service (main's image; here the same) runs beside the
+    target: the threshold fails (3 beats 4) and the regression against the baseline side is named."""
+    port = free_port()
+    compose.env["USERS"] = "15"  # per side
+    finished, result = compose("latency:GET /api/v1/projects:700", baseline_port=port)
     assert finished.returncode == 3, finished.output[-4000:]
     failed = [(c["endpoint"], c["metric"]) for c in result["checks"] if c["status"] == "fail"]
     assert failed == [("GET /api/v1/projects", "p95")]
+    regressed = [c["endpoint"] for c in result["checks"] if c["status"] == "regression"]
+    assert regressed == ["GET /api/v1/projects"]
+    assert result["duet"]["baseline_host"] == f"http://127.0.0.1:{port}"
+    assert result["duet"]["users"] == {"candidate": 15, "baseline": 15}
     assert {path.name for path in (tmp_path / "reports").iterdir()} >= {"result.json", "junit.xml", "report.html"}
 
 
