@@ -110,7 +110,7 @@ def judge(folder: Path, runs: list[str], fixed: dict[str, Any]) -> dict[str, Any
     sequential_a = [path for arm, path in stored if arm == "sA"]
     judged: dict[str, list[dict[str, Any]]] = {"duet": [], "stored": []}
     for arm, path in duets:
-        judged["duet"].append(_row(arm, load_result(str(path), DUET, None)))
+        judged["duet"].append(_row(arm, load_result(str(path), DUET, None)) | {"sides": _sides(path)})
     for arm, path in stored:
         if arm.startswith("s"):
             for base in sequential_a:
@@ -125,6 +125,7 @@ def judge(folder: Path, runs: list[str], fixed: dict[str, Any]) -> dict[str, Any
         "runs_planned": {arm: ["A", *runs].count(arm) for arm in [*DUET_ARMS, *SEQUENTIAL]},
         "duet": _figures(judged["duet"]),
         "stored_baseline": _figures(judged["stored"]),
+        "interference": _interference(judged["duet"]),
         "noise": _noise(duets, sequential_a),
     }
 
@@ -139,7 +140,40 @@ def _row(arm: str, result: Any) -> dict[str, Any]:
         "any_regression": any(c.status == "regression" for c in checks),
         "inconclusive_run": any(c.status == "inconclusive" for c in result.checks if c.kind == "run"),
         "detectable": {c.endpoint: c.detectable for c in endpoints if c.detectable is not None},
+        "change": {c.endpoint: c.change for c in endpoints if c.change is not None},
     }
+
+
+def _sides(path: Path) -> dict[str, dict[str, float]]:
+    """p95 of each endpoint with enough requests, per side of a duet."""
+    return {"candidate": _p95s(path), "baseline": _p95s(path, "duet")}
+
+
+def _interference(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per arm: the injected endpoint's measured change (median), and how much slower the baseline
+    side's endpoints were than in the A/A duets (median over endpoints of the median log ratio):
+    what a candidate that costs CPU takes from the baseline side it shares the machine with."""
+    unchanged = [r["sides"]["baseline"] for r in rows if r["arm"] == "A"]
+    reference = {
+        key: statistics.median(math.log(sides[key]) for sides in unchanged if key in sides)
+        for key in {k for sides in unchanged for k in sides}
+    }
+    figures = {}
+    for arm in sorted({r["arm"] for r in rows}):
+        changed = [r for r in rows if r["arm"] == arm]
+        shifts = [
+            statistics.median(
+                math.log(r["sides"]["baseline"][key]) - reference[key] for r in changed if key in r["sides"]["baseline"]
+            )
+            for key in reference
+            if any(key in r["sides"]["baseline"] for r in changed)
+        ]
+        measured = [r["change"][INJECTED] for r in changed if INJECTED in r["change"]]
+        figures[arm] = {
+            "measured_change": round(statistics.median(measured), 3) if measured else None,
+            "baseline_slowed": round(math.expm1(statistics.median(shifts)), 3) if shifts else None,
+        }
+    return figures
 
 
 def _figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -223,6 +257,16 @@ def summary(data: dict[str, Any]) -> list[str]:
     ]
     for name in dict.fromkeys([*data["duet"], *data["stored_baseline"]]):
         lines.append(f"| {name} | {_cell(data['duet'].get(name))} | {_cell(data['stored_baseline'].get(name))} |")
+    interference = data.get("interference", {})
+    lines += [
+        "",
+        "| arm | injected endpoint's change (median) | baseline side slower than in A/A duets (median endpoint) |",
+        "|---|---|---|",
+        *[
+            f"| {arm} | {_cell(row['measured_change'])} | {_cell(row['baseline_slowed'])} |"
+            for arm, row in interference.items()
+        ],
+    ]
     lines += [
         "",
         "| endpoint | SD of ln p95 ratio in an A/A duet | duets | between sequential A runs | pairs |",
