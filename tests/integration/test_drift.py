@@ -12,7 +12,9 @@ from tests.processes import LOCUSTFILES, REPO, run_locust
 
 pytestmark = pytest.mark.integration
 SOAK = "60s"  # what CI's 30 minutes allow; the README gives the soak length per growth rate
-LEAK = "leak:GET /api/v1/projects:40"  # +40 ms a minute on a p95 of ~10 ms
+# +80 ms a minute on a p95 of ~10 ms: at +40 one CI run measured +102% over the soak with a trend
+# p of 0.0035 against the 0.0028 that 18 checks at 95% family-wise need
+LEAK = "leak:GET /api/v1/projects:80"
 
 
 @pytest.mark.timeout(300)
@@ -41,7 +43,7 @@ def test_a_soak_with_a_leak_is_flagged_by_the_drift_check_and_one_without_is_not
     assert ("GET /api/v1/projects", "p95") in flagged
     assert leaking_exit == 3 and leaking["verdict"] == "fail"
     projects = drift(leaking)["GET /api/v1/projects", "p95"]
-    assert projects["change"] > 1.0 and "drifting" in projects["message"]  # 10 ms growing by 40 ms a minute
+    assert projects["change"] > 1.0 and "drifting" in projects["message"]  # 10 ms growing by 80 ms a minute
     assert projects["source"] == f"{profile}:4"
     assert flagged <= {("GET /api/v1/projects", "p95"), ("all endpoints", "p95")}  # only what the leak slowed
 
