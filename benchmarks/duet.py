@@ -236,6 +236,10 @@ def _sd_percent(values: list[float]) -> float | None:
     return round(math.sqrt(statistics.fmean(v * v for v in values)) * 100, 1) if len(values) >= 2 else None
 
 
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value}%"
+
+
 def _cell(figure: Any) -> str:
     if not isinstance(figure, dict):
         return "n/a" if figure is None else f"{figure:+.1%}"
@@ -272,8 +276,8 @@ def summary(data: dict[str, Any]) -> list[str]:
         "| endpoint | SD of ln p95 ratio in an A/A duet | duets | between sequential A runs | pairs |",
         "|---|---|---|---|---|",
         *[
-            f"| {key} | {row['sd_ln_ratio_duet_percent']}% | {row['duets']} | "
-            f"{row['sd_ln_ratio_sequential_percent']}% | {row['sequential_pairs']} |"
+            f"| {key} | {_percent(row['sd_ln_ratio_duet_percent'])} | {row['duets']} | "
+            f"{_percent(row['sd_ln_ratio_sequential_percent'])} | {row['sequential_pairs']} |"
             for key, row in data["noise"].items()
         ],
     ]
