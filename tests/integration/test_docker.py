@@ -70,6 +70,7 @@ class Stack:
         duet = ["--profile", "duet"] if baseline_port else []
         if baseline_port:
             env |= {"BASELINE_PORT": str(baseline_port), "BASELINE_HOST": f"http://127.0.0.1:{baseline_port}"}
+            env["BASELINE_IMAGE"] = env["PERFGATE_IMAGE"]  # main's image in a real duet; here the same
         command = [*self.base, *duet, "up", "--no-build", "--scale", "worker=3", "--exit-code-from", "master"]
         return run_bounded(command, 300, REPO, env), self.result()
 
