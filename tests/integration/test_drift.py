@@ -23,7 +23,10 @@ def test_a_soak_with_a_leak_is_flagged_by_the_drift_check_and_one_without_is_not
     # a minute's soak of the unchanged demo drifts by itself: +13% to +40% on an endpoint's p95 over 60 s
     # (2 s windows) in CI runs, beyond drift: true's +20%; the leak adds +300% or more
     drift = '{p95: "+50%", error_rate: "+0.5pp"}'
-    profile.write_text(f"version: 1\nextends: {REPO / 'thresholds' / 'ci.yaml'}\nsettings:\n  drift: {drift}\n")
+    # a 10 s warm-up: two soaks starting side by side on a slow machine had p95s of 500 ms in their
+    # first windows, which hid the leak's growth behind the start
+    settings = f"settings:\n  warmup: 10s\n  drift: {drift}\n"
+    profile.write_text(f"version: 1\nextends: {REPO / 'thresholds' / 'ci.yaml'}\n{settings}")
 
     def soak(name: str, injection: str) -> tuple[int, dict]:
         reports = tmp_path / name
@@ -44,7 +47,7 @@ def test_a_soak_with_a_leak_is_flagged_by_the_drift_check_and_one_without_is_not
     assert leaking_exit == 3 and leaking["verdict"] == "fail"
     projects = drift(leaking)["GET /api/v1/projects", "p95"]
     assert projects["change"] > 1.0 and "drifting" in projects["message"]  # 10 ms growing by 80 ms a minute
-    assert projects["source"] == f"{profile}:4"
+    assert projects["source"] == f"{profile}:5"
     assert flagged <= {("GET /api/v1/projects", "p95"), ("all endpoints", "p95")}  # only what the leak slowed
 
     judged = drift(steady)

@@ -167,7 +167,11 @@ def test_duets_pass_unchanged_builds_and_name_only_the_slowed_endpoint(tmp_path,
     assert result["duet"]["users"] == {"candidate": 4, "baseline": 4}
     with (tmp_path / "corpus" / "locust_stats.csv").open() as rows:
         aggregated = next(row for row in csv.DictReader(rows) if row["Name"] == "Aggregated")
-    assert int(aggregated["Request Count"]) == result["total"]["requests"] + result["measurement"]["excluded_requests"]
+    candidate_requests = result["total"]["requests"] + result["measurement"]["excluded_requests"]
+    # within a request or two (one may finish between the verdict and Locust's last CSV write), and
+    # far from both sides together
+    assert abs(int(aggregated["Request Count"]) - candidate_requests) <= 2
+    assert result["duet"]["total"]["requests"] > candidate_requests / 2
 
 
 def test_a_duet_that_cannot_run_is_refused_before_any_request(tmp_path):
