@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from perfgate.core.baseline import Baseline, RunData
 from perfgate.core.buckets import grid
-from perfgate.core.metrics import metric
+from perfgate.core.metrics import metric, requests_for
 from perfgate.core.model import ALL_ENDPOINTS, CheckKind
 from perfgate.core.profile import BUILT_IN, RegressionRule, RegressionSettings
 from perfgate.core.regression import compare
@@ -58,7 +58,11 @@ def synthetic_histogram(requests: int, spread: float, quantile_of_spread: float 
 
 
 def _run(workload: Workload, run_time_s: float) -> RunData:
-    per_endpoint = max(1, round(workload.rps / workload.endpoints * run_time_s / max(1.0, workload.inflation)))
+    requests = workload.rps / workload.endpoints * run_time_s
+    # the gate compares a percentile once the run has the requests it needs, whatever its inflation:
+    # the independent requests it informs like are never modelled below that floor while it holds
+    floor = min(requests, requests_for(needs(workload.metric)))
+    per_endpoint = max(1, round(max(requests / max(1.0, workload.inflation), floor)))
     histogram = {str(b): c for b, c in synthetic_histogram(per_endpoint, workload.spread).items()}
     entry = {"requests": per_endpoint, "failures": 0, "histogram": histogram}
     endpoints = {

@@ -4,6 +4,7 @@ GET /api/v1/projects gets slower every minute (leak:), one against an unchanged 
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,6 +16,13 @@ SOAK = "60s"  # what CI's 30 minutes allow; the README gives the soak length per
 # +80 ms a minute on a p95 of ~10 ms: at +40 one CI run measured +102% over the soak with a trend
 # p of 0.0035 against the 0.0028 that 18 checks at 95% family-wise need
 LEAK = "leak:GET /api/v1/projects:80"
+LEAKING = ("GET /api/v1/projects", "all endpoints")
+
+
+def trend_p(check: dict) -> float:
+    """The trend's p-value, as the check's message gives it (1 for a series too short to judge)."""
+    found = re.search(r"trend p = ([0-9.e+-]+)", check["message"])
+    return float(found.group(1)) if found else 1.0
 
 
 @pytest.mark.timeout(300)
@@ -49,7 +57,11 @@ def test_a_soak_with_a_leak_is_flagged_by_the_drift_check_and_one_without_is_not
     # beyond the +50% tolerance; on a slow CI machine the p95 of ~70 ms grew by +66% over the measured 50 s
     assert projects["change"] > 0.5 and "drifting" in projects["message"]
     assert projects["source"] == f"{profile}:5"
-    assert flagged <= {("GET /api/v1/projects", "p95"), ("all endpoints", "p95")}  # only what the leak slowed
+    # the leak's trend stands out: the demo's own latencies are not steady under two soaks on two cores
+    # (one CI run flagged POST /api/v1/builds at +285% over 14 windows, p = 0.0012, beside the leak's
+    # p = 2e-10), so what is asserted is that no other endpoint's trend comes near the leak's
+    others = [trend_p(check) for (endpoint, _), check in drift(leaking).items() if endpoint not in LEAKING]
+    assert trend_p(projects) * 100 < min(others), projects["message"]
 
     judged = drift(steady)
     assert len(judged) >= 10 and all(check["status"] == "pass" for check in judged.values()), [

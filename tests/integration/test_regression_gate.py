@@ -108,9 +108,14 @@ def test_unchanged_runs_against_a_merged_baseline_of_the_others_report_no_regres
         result = json.loads((folder / "result.json").read_text())
         regressions = [c for c in result["checks"] if c["status"] in ("regression", "fail")]
         assert regressions == [], compared.stdout[-4000:]
-        passed = [c for c in result["checks"] if c["kind"] == "regression" and c["status"] == "pass"]
-        assert len(passed) >= 5, compared.stdout[-4000:]  # endpoints were really compared, not only errors
-        assert next(c for c in passed if c["metric"] == "p95")["noise"].startswith("measured from 3 baseline runs")
+        # endpoints were really compared, not only errors: each judged one, and each the default rule set
+        # aside as unable to resolve +20% (one beyond its tolerance and significant would still have
+        # been flagged, however wide its interval); how many resolve +20% depends on the machine
+        # (+23% to +74% at best here and on CI, where the runs side by side disturb each other)
+        judged_p95 = [c for c in result["checks"] if c["kind"] == "regression" and c["metric"] == "p95"]
+        unresolved = [text for text in result["comparison"]["not_judged"].get("p95", []) if "detects" in text]
+        assert len(judged_p95) + len(unresolved) >= 5, compared.stdout[-4000:]
+        assert result["comparison"]["noise"]["p95"].startswith("measured from 3 baseline runs")
 
 
 def test_a_missing_baseline_stops_the_run_unless_it_is_optional(demo_api, tmp_path):

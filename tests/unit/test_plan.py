@@ -60,3 +60,12 @@ def test_inflation_counts_as_fewer_independent_requests():
 
 def test_too_short_a_run_has_nothing_to_compare():
     assert detectable(Workload(rps=10, endpoints=10), 5, DEFAULT_REGRESSION, 0.2) is None
+
+
+def test_a_run_with_the_requests_a_percentile_needs_is_compared_however_inflated():
+    """260 requests an endpoint compare a p95 in the gate (60 needed); an inflation of 4.4 must not
+    make the plan call them too few (it models them as 60 independent ones, not 59)."""
+    inflated = Workload(rps=111.3, endpoints=6, spread=7.6, inflation=4.4)
+    assert detectable(inflated, 14, DEFAULT_REGRESSION, 0.2) is not None
+    assert detectable(inflated, 14, DEFAULT_REGRESSION, 0.2) > detectable(inflated, 15, DEFAULT_REGRESSION, 0.2)
+    assert detectable(Workload(rps=6, endpoints=6), 50, DEFAULT_REGRESSION, 0.2) is None  # 50 requests: too few
