@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,16 @@ from typing import Any
 import pytest
 
 from perfgate.demo.launcher import DemoApiProcess, start_demo_api
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Importing Locust monkey-patches the process with gevent, which hangs pytest-xdist's workers
+    (LoopExit in execnet); tests start Locust in processes of its own and never import it."""
+    if "locust" in sys.modules:
+        raise pytest.UsageError(
+            "a test module imported locust (perhaps through perfgate.auth or perfgate.locust): import it in "
+            "the processes the test starts, not in the test itself"
+        )
 
 
 @pytest.fixture(scope="session")

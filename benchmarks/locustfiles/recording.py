@@ -7,9 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-import locust.stats  # before perfgate: Locust's own bucket function, for the bare payloads
+import locust.stats  # before perfgate: Locust's own bucket function and log_request, for the bare payloads
 
 LOCUST_BUCKET = locust.stats.bucket_response_time
+LOCUST_LOG_REQUEST = locust.stats.RequestStats.log_request
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "locustfiles"))
 
@@ -46,13 +47,18 @@ def _write_payloads(environment, **_):
         intervals.setdefault(int((sample[0] - start) // INTERVAL_S), []).append(sample)
     users = environment.runner.user_classes_count
     payloads = {}
-    for arm, bucket in (("bare", LOCUST_BUCKET), ("perfgate", bucket_ms)):
+    # perfgate's log_request (installed when the flows imported perfgate) keeps Locust's own buckets
+    # for the total and its three-digit ones for each endpoint; bare Locust's keeps its own for both
+    for arm, bucket, log_request in (
+        ("bare", LOCUST_BUCKET, LOCUST_LOG_REQUEST),
+        ("perfgate", bucket_ms, RequestStats.log_request),
+    ):
         locust.stats.bucket_response_time = bucket
         messages = []
         for index in sorted(intervals)[1:-1]:  # the first and last are partial
             stats = RequestStats()
             for _, method, name, response_time, length, error in intervals[index]:
-                stats.log_request(method, name, response_time, length)
+                log_request(stats, method, name, response_time, length)
                 if error:
                     stats.log_error(method, name, error)
             messages.append(

@@ -44,7 +44,6 @@ What was chosen, and why (docs/design/statistics.md):
 
 from __future__ import annotations
 
-import functools
 import math
 import statistics
 from dataclasses import dataclass, field, replace
@@ -184,7 +183,10 @@ class Sides:
 
     def baseline_stats(self, key: str) -> EndpointStats:
         if ("baseline", key) not in self._pooled:
-            stats = _sum_stats([_total(run) for run in self.runs]) if key == GLOBAL else pooled(self.runs, key)
+            if key == GLOBAL:
+                stats = EndpointStats.summed([_total(run) for run in self.runs], GLOBAL)
+            else:
+                stats = pooled(self.runs, key)
             self._pooled["baseline", key] = stats
         return self._pooled["baseline", key]
 
@@ -206,11 +208,7 @@ class Sides:
 def _total(run: RunData) -> EndpointStats:
     if run.total.get("histogram") is not None:
         return pooled([RunData(run.source, {GLOBAL: run.total})], GLOBAL)
-    return _sum_stats([pooled([run], key) for key in run.endpoints])
-
-
-def _sum_stats(parts: list[EndpointStats]) -> EndpointStats:
-    return functools.reduce(EndpointStats.plus, parts, EndpointStats("", GLOBAL))
+    return EndpointStats.summed([pooled([run], key) for key in run.endpoints], GLOBAL)
 
 
 # --- between-run noise ----------------------------------------------------------------------

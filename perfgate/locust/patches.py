@@ -1,7 +1,8 @@
 """What perfgate changes in Locust itself, on every process (workers report what they logged, so
 the master's merged stats and Locust's own tables, CSV and web UI see the same):
 
-- `locust.stats.bucket_response_time`, documented as replaceable: three-digit buckets (core.buckets);
+- `locust.stats.bucket_response_time`, documented as replaceable: three-digit buckets (core.buckets)
+  for every endpoint's entry; Locust's total ("Aggregated") keeps Locust's own rounding;
 - `RequestStats.log_request` / `log_error`: secrets and control characters out of request names,
   request types and error messages before Locust keeps them (core.redact, core.inert);
 - `locust.runners.MASTER_HEARTBEAT_TIMEOUT`: a worker whose master has died (SIGKILL, a node
@@ -43,7 +44,8 @@ class RequestTimeout:
         FastHttpUser.network_timeout = FastHttpUser.connection_timeout = seconds
 
 
-_log_request, _log_error, _http_request = RequestStats.log_request, RequestStats.log_error, HttpSession.request
+_log_error, _http_request = RequestStats.log_error, HttpSession.request
+LOCUST_BUCKETS = locust.stats.bucket_response_time  # Locust's rounding, for its total
 _http_send = HttpSession._send_request_safe_mode
 
 
@@ -62,9 +64,16 @@ def _log_redacted_request(
     response_time: int,
     length: int,
     _clean: RedactedNames = _NAMES,
-    _log: Any = _log_request,
+    _stats: Any = locust.stats,
 ) -> None:
-    _log(self, _clean[method], _clean[name], response_time, length)
+    """Locust's own log_request (the total, then the endpoint's entry) with the name redacted, and
+    the total ("Aggregated") on Locust's own buckets: perfgate reads every percentile from the
+    endpoints, the aggregate's too (their sum), and three-digit buckets in the total were most of
+    the extra bytes, and of the master's merging, in a worker's stats message."""
+    _stats.bucket_response_time = LOCUST_BUCKETS
+    self.total.log(response_time, length)
+    _stats.bucket_response_time = bucket_ms
+    self.entries[(_clean[name], _clean[method])].log(response_time, length)
 
 
 def _log_redacted_error(self: RequestStats, method: str, name: str, error: Exception | str | None) -> None:

@@ -29,13 +29,14 @@ def _endpoint(entry: Any) -> EndpointStats:
 
 def snapshot_of(stats: Any, at_s: float) -> Snapshot:
     """Locust's cumulative stats `at_s` seconds after the test started; two Locust entries that
-    are one endpoint ("POST /x" and "/x" with method POST) as one."""
+    are one endpoint ("POST /x" and "/x" with method POST) as one. The aggregate is the sum of
+    the endpoints: Locust's own total keeps Locust's coarser buckets (locust/patches.py)."""
     endpoints: dict[str, EndpointStats] = {}
     for entry in stats.entries.values():
         endpoint = _endpoint(entry)
         earlier = endpoints.get(endpoint.key)
         endpoints[endpoint.key] = earlier.plus(endpoint) if earlier else endpoint
-    return Snapshot(endpoints, _endpoint(stats.total), at_s, at_s)
+    return Snapshot(endpoints, EndpointStats.summed(endpoints.values(), stats.total.name), at_s, at_s)
 
 
 def top_errors(errors: Any, count: int = TOP_ERRORS) -> dict[str, list[dict[str, Any]]]:

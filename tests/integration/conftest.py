@@ -15,9 +15,14 @@ IMAGE = "perfgate:test"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Integration tests run one at a time on one pytest-xdist worker (the `serial` group): most
+    drive the two cores hard, and several judge latency or time. Those marked `light` (a few users,
+    nothing timed or compared in latency) run on the other worker beside them, with the unit tests."""
     for item in items:
         if HERE in Path(item.fspath).parents:
             item.add_marker(pytest.mark.integration)
+            if item.get_closest_marker("light") is None:
+                item.add_marker(pytest.mark.xdist_group("serial"))
 
 
 @pytest.fixture(scope="session")

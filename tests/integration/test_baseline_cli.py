@@ -6,9 +6,13 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from perfgate.core.model import RESULT_SCHEMA
 from tests.processes import REPO, Finished, run_bounded
 from tests.unit.synthetic import run
+
+pytestmark = pytest.mark.light  # a few users, nothing timed: runs beside the serial tests
 
 
 def perfgate(*args: str) -> Finished:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from perfgate.core.cardinality import MAX_ENDPOINTS, TIMELINE_ENDPOINTS
 from tests.integration.test_gate import write_profile
 from tests.processes import REPO, run_locust
+
+pytestmark = pytest.mark.light  # a few users, nothing timed: runs beside the serial tests
 
 PROFILE = """version: 1
 load: {users: 10, spawn_rate: 10, run_time: 10s}

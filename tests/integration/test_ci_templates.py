@@ -41,6 +41,7 @@ def validate(schema: str, path: Path):
     return run_bounded([CHECK_JSONSCHEMA, "--builtin-schema", schema, str(path)], 60, REPO)
 
 
+@pytest.mark.light
 @pytest.mark.parametrize("schema", TEMPLATES)
 def test_each_template_matches_its_platforms_schema_and_a_broken_copy_does_not(schema, tmp_path):
     checked = validate(schema, TEMPLATES[schema])
@@ -131,6 +132,7 @@ def comment_step(tmp_path: Path, summary: Path, **env: str):
     return step, run_bounded(["bash", "-c", command], 60, REPO, variables)
 
 
+@pytest.mark.light
 def test_the_pull_request_comment_is_created_once_then_updated_and_never_fails_the_job(tmp_path):
     summary = tmp_path / "summary.md"
     summary.write_text(SUMMARY)
@@ -206,6 +208,7 @@ class GitLab(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.light
 def test_the_merge_request_note_is_created_once_then_updated_and_never_fails_the_job(tmp_path):
     job = yaml.safe_load(TEMPLATES["vendor.gitlab-ci"].read_text())["perf_gate"]
     command = job["after_script"][0]

@@ -20,6 +20,8 @@ import pytest
 
 from tests.processes import REPO, run_bounded
 
+pytestmark = pytest.mark.light  # a few users, nothing timed: runs beside the serial tests
+
 SAMPLE = REPO / "tests" / "data" / "result-sample.json"
 STEADY = Path(__file__).parent / "locustfiles" / "steady.py"
 PROFILE = 'version: 1\nsettings: {min_requests: 10}\nglobal: {error_rate: "< 1%"}\n'

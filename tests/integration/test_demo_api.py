@@ -14,6 +14,8 @@ import pytest
 from perfgate.demo.launcher import DemoApiProcess
 from tests.processes import REPO, get_json, run_bounded
 
+pytestmark = pytest.mark.light  # a few users, nothing timed: runs beside the serial tests
+
 LOGIN = {"email": "ci-bot@example.com", "password": "SuperSecurePassword123!"}
 CLIENT = {"client_id": "ci-runner", "client_secret": "ci-runner-secret", "grant_type": "client_credentials"}
 

@@ -70,6 +70,7 @@ def errors_of(result: dict) -> list[str]:
     return [e["message"] for stats in result["endpoints"].values() for e in stats.get("errors", [])]
 
 
+@pytest.mark.light
 @pytest.mark.parametrize(
     ("target", "named"),
     [
@@ -101,6 +102,7 @@ def test_an_unreachable_or_silent_target_fails_the_error_rate_with_the_errors_na
     assert "top errors:" in finished.stdout and named in finished.stdout.split("top errors:")[1]
 
 
+@pytest.mark.light
 def test_a_target_answering_500_to_everything_fails_naming_the_status(tmp_path, start_demo):
     finished, result, _ = gate_against(tmp_path, start_demo("errors:*:100").url)
     assert finished.returncode == 3, finished.output[-3000:]
@@ -110,6 +112,7 @@ def test_a_target_answering_500_to_everything_fails_naming_the_status(tmp_path, 
     assert login["errors"][0]["count"] == login["failures"]  # every failure is accounted for
 
 
+@pytest.mark.light
 def test_an_unwritable_report_directory_and_history_are_named_and_the_exit_code_stands(demo_api, tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the report directory should be")

@@ -61,6 +61,7 @@ def run_flow(
     }
 
 
+@pytest.mark.light
 @pytest.mark.parametrize("flow", sorted(FLOWS))
 def test_each_flow_hits_every_endpoint_without_failures(flow, demo_api, tmp_path):
     stats = run_flow(flow, demo_api.url, tmp_path)
@@ -85,6 +86,7 @@ def test_injected_latency_raises_projects_latency_by_the_injected_amount(demo_ap
     assert slowed["GET /api/v1/projects/:id/builds"].percentile(0.5) < 200
 
 
+@pytest.mark.light
 def test_injected_errors_fail_about_half_of_the_build_triggers(start_demo, tmp_path):
     demo = start_demo("errors:POST /api/v1/builds:50")
     stats = run_flow("build_pipeline_user", demo.url, tmp_path, users=15, seconds=12)
@@ -103,6 +105,7 @@ def test_dropped_index_makes_the_reports_slower(demo_api, start_demo, tmp_path):
     assert sum(dropped[k].avg for k in reports) > 1.3 * sum(indexed[k].avg for k in reports)
 
 
+@pytest.mark.light
 @pytest.mark.parametrize("rotate", [False, True], ids=["refresh-token-kept", "refresh-token-rotated"])
 def test_tokens_are_refreshed_before_they_expire(start_demo, tmp_path, rotate):
     demo = start_demo(token_ttl_s=2, rotate_refresh_tokens=rotate)
@@ -111,6 +114,7 @@ def test_tokens_are_refreshed_before_they_expire(start_demo, tmp_path, rotate):
     assert sum(s.failures for s in stats.values()) == 0
 
 
+@pytest.mark.light
 def test_a_401_is_refreshed_and_retried_and_counted_once(start_demo, tmp_path):
     demo = start_demo(token_ttl_s=1)
     count_file = tmp_path / "tasks"
@@ -129,6 +133,7 @@ def test_a_401_is_refreshed_and_retried_and_counted_once(start_demo, tmp_path):
     assert details.requests == int(count_file.read_text())
 
 
+@pytest.mark.light
 def test_a_failed_login_backs_off_instead_of_hammering(demo_api, tmp_path):
     stats = run_flow("devops_user", demo_api.url, tmp_path, users=3, seconds=8, env={"PERFGATE_USER_PASSWORD": "wrong"})
     assert set(stats) == {"POST /api/v1/auth/login"}

@@ -54,6 +54,7 @@ def test_injected_errors_fail_the_error_rate_check(tmp_path):
     assert ("global", "error_rate") in failed
 
 
+@pytest.mark.light
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -77,6 +78,7 @@ def test_an_invalid_profile_stops_the_run_before_any_request(text, expected, dem
     assert get_json(demo_api.url + "/healthz")["requests_served"] == served_before
 
 
+@pytest.mark.light
 def test_a_missing_profile_file_is_exit_2(demo_api, tmp_path):
     served_before = get_json(demo_api.url + "/healthz")["requests_served"]
     finished, _ = gate(tmp_path, "-t", "10s", "-H", demo_api.url, "--thresholds", "thresholds/nope.yaml")
@@ -85,6 +87,7 @@ def test_a_missing_profile_file_is_exit_2(demo_api, tmp_path):
     assert get_json(demo_api.url + "/healthz")["requests_served"] == served_before
 
 
+@pytest.mark.light
 def test_a_threshold_on_an_endpoint_without_requests_is_no_data(demo_api, tmp_path):
     profile = write_profile(
         tmp_path,

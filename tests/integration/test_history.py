@@ -18,6 +18,8 @@ from perfgate.store.history import baseline, record, runs
 from tests.processes import REPO, run_bounded
 from tests.unit.synthetic import ENDPOINTS, result_document, run
 
+pytestmark = pytest.mark.light  # a few users, nothing timed: runs beside the serial tests
+
 WRITERS, RUNS_EACH = 8, 10
 DRIFTING = "GET /api/v1/e2"
 

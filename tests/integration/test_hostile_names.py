@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import junitparser
+import pytest
 import xmlschema
 from markdown_it import MarkdownIt
 
 from tests.processes import REPO, run_bounded, run_locust
+
+pytestmark = pytest.mark.light  # a few users, nothing timed: runs beside the serial tests
 
 LOCUSTFILE = Path(__file__).parent / "locustfiles" / "hostile_names.py"
 XSD = REPO / "tests" / "data" / "junit.xsd"

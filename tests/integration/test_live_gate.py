@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from perfgate.demo.launcher import start_demo_api
 from tests.integration.test_gate import gate, write_profile
 from tests.processes import LOCUSTFILES, REPO, run_locust
@@ -101,6 +103,7 @@ def test_a_saturated_generator_is_inconclusive(demo_api, tmp_path):
     assert cpu["status"] == "inconclusive" and "CPU" in cpu["message"]
 
 
+@pytest.mark.light
 def test_too_few_requests_for_the_percentile_is_inconclusive(demo_api, tmp_path):
     profile = write_profile(tmp_path, 'version: 1\nendpoints:\n  "GET /api/v1/projects": {p99.9: "< 1s"}\n')
     finished, result = gate(

@@ -9,11 +9,18 @@ import sqlite3
 import zlib
 from pathlib import Path
 
-from perfgate.auth import DEFAULT_CREDENTIALS
+import pytest
+
+from perfgate.demo.app import CLIENTS, SESSION_USERS, USERS
 from tests.integration.test_gate import write_profile
 from tests.processes import LOCUSTFILES, REPO, run_locust
 
-SECRETS = [value for key, value in DEFAULT_CREDENTIALS.items() if "PASSWORD" in key or "SECRET" in key]
+pytestmark = pytest.mark.light  # a few users, nothing timed: runs beside the serial tests
+
+# the demo API's own passwords and client secret (read from the demo, not from perfgate.auth: that
+# imports Locust, which would monkey-patch this pytest worker)
+SECRETS = [password for password, _ in USERS.values()] + [secret for secret, _ in CLIENTS.values()]
+SECRETS += list(SESSION_USERS.values())
 TOKEN_PREFIX = "eyJzdWIi"  # base64 of '{"sub"': the start of every demo access token
 PROFILE = """version: 1
 load: {users: 6, spawn_rate: 6, run_time: 8s}
