@@ -14,6 +14,7 @@ HERE = Path(__file__).parent
 IMAGE = "perfgate:test"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Integration tests run one at a time on one pytest-xdist worker (the `serial` group): most
     drive the two cores hard, and several judge latency or time. Those marked `light` (a few users,
