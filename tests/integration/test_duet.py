@@ -137,7 +137,9 @@ def test_duets_pass_unchanged_builds_and_name_only_the_slowed_endpoint(tmp_path,
         code, output, result = results[name]
         assert code == 4, f"{name}: {output[-3000:]}"
         assert regressed(result) == [SLOWED], name
-        assert result["duet"]["endpoints"][SLOWED]["p95"] < 100 < result["endpoints"][SLOWED]["p95"], name
+        # the sides are not swapped: only the candidate's server adds 300 ms (five duets at once took the
+        # baseline side's p95 to 127 ms on a CI machine)
+        assert result["duet"]["endpoints"][SLOWED]["p95"] < 250 < result["endpoints"][SLOWED]["p95"], name
         assert result["duet"]["users"] == {"candidate": 4, "baseline": 4}, name
     assert results["distributed"][2]["load"]["workers"] == 2
     assert verdict(results["distributed"][2]) == verdict(results["slowed"][2])
