@@ -1,8 +1,8 @@
 """7. The per-request path on a worker: what perfgate adds to each request, in nanoseconds, beside
 Locust's own cost of recording it. Locust records every request with `RequestStats.log_request`
 (the response time's bucket, then the endpoint's entry and the total); perfgate replaces it with one
-that redacts names and buckets the endpoint's entry to three digits (the total keeps Locust's
-rounding), and wraps HttpSession.request for the request timeout.
+that redacts names and also counts the request in its own three-digit histogram of the entry
+(locust/histograms.py), and wraps HttpSession.request for the request timeout.
 
 Measured in a child process (it imports Locust), on the same 100,000 recorded-like requests over 15
 names, each arm in turn, several rounds, median per arm: `python -m benchmarks per_request`.
@@ -60,9 +60,8 @@ def run(rounds: int) -> dict[str, Any]:
     ]
     times = [sample[2] for sample in samples]
 
-    def recording(bucket: Any, log: Any) -> Any:
+    def recording(log: Any) -> Any:
         def record() -> int:
-            locust.stats.bucket_response_time = bucket
             locust.stats.RequestStats.log_request = log
             stats = locust.stats.RequestStats()
             for method, name, response_time, length in samples:
@@ -97,8 +96,8 @@ def run(rounds: int) -> dict[str, Any]:
 
     per_request = _time_each(
         {
-            "bare": recording(locust_bucket, locust_log),
-            "perfgate": recording(bucket_ms, patches._log_redacted_request),
+            "bare": recording(locust_log),
+            "perfgate": recording(patches._log_redacted_request),
         },
         rounds,
     )
@@ -121,10 +120,10 @@ def summary(data: dict[str, Any]) -> list[str]:
         f"Recording one request (RequestStats.log_request, {data['requests']:,} requests over {data['names']} names,"
         f" median of {data['rounds']} rounds): bare Locust {log['bare']:.0f} ns,"
         f" with perfgate {log['perfgate']:.0f} ns:"
-        f" **{data['overhead_ns']:+.0f} ns per request** (three-digit buckets for the endpoint's entry, names"
-        " redacted).",
-        f"The bucket function alone: Locust's {data['bucket_function_ns']['locust']:.0f} ns, perfgate's"
-        f" {data['bucket_function_ns']['perfgate']:.0f} ns (each once per request). HttpUser only: the"
+        f" **{data['overhead_ns']:+.0f} ns per request** (the request counted in perfgate's three-digit histogram"
+        " beside Locust's entry, names redacted).",
+        f"The bucket function alone: Locust's {data['bucket_function_ns']['locust']:.0f} ns (twice per request),"
+        f" perfgate's {data['bucket_function_ns']['perfgate']:.0f} ns (once). HttpUser only: the"
         f" request-timeout wrapper adds {data['timeout_wrapper_ns']:.0f} ns per request.",
     ]
 

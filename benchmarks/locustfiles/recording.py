@@ -1,15 +1,14 @@
 """The CI job's four flows with every request's raw response time kept, by 3-second interval: the
-simulated-master benchmark replays them as worker stats messages, bucketed by Locust and by
-perfgate (the payloads a real worker of the CI job would send, in both forms)."""
+simulated-master benchmark replays them as worker stats messages, as bare Locust and as perfgate
+log and send them (the payloads a real worker of the CI job would send, in both forms)."""
 
 import os
 import sys
 import time
 from pathlib import Path
 
-import locust.stats  # before perfgate: Locust's own bucket function and log_request, for the bare payloads
+import locust.stats  # before perfgate: Locust's own log_request, for the bare payloads
 
-LOCUST_BUCKET = locust.stats.bucket_response_time
 LOCUST_LOG_REQUEST = locust.stats.RequestStats.log_request
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "locustfiles"))
@@ -22,7 +21,7 @@ from locust import events  # noqa: E402
 from locust.stats import RequestStats  # noqa: E402
 from reporting_user import ReportingUser  # noqa: E402
 
-from perfgate.core.buckets import bucket_ms  # noqa: E402
+from perfgate.locust.histograms import WIRE_KEY  # noqa: E402
 
 __all__ = ["BuildPipelineUser", "DeploymentUser", "DevOpsApiUser", "ReportingUser"]
 INTERVAL_S = 3.0  # Locust's WORKER_REPORT_INTERVAL
@@ -47,13 +46,9 @@ def _write_payloads(environment, **_):
         intervals.setdefault(int((sample[0] - start) // INTERVAL_S), []).append(sample)
     users = environment.runner.user_classes_count
     payloads = {}
-    # perfgate's log_request (installed when the flows imported perfgate) keeps Locust's own buckets
-    # for the total and its three-digit ones for each endpoint; bare Locust's keeps its own for both
-    for arm, bucket, log_request in (
-        ("bare", LOCUST_BUCKET, LOCUST_LOG_REQUEST),
-        ("perfgate", bucket_ms, RequestStats.log_request),
-    ):
-        locust.stats.bucket_response_time = bucket
+    # perfgate's log_request (installed when the flows imported perfgate) also counts its own
+    # three-digit histograms, which its report_to_master listener adds to the report
+    for arm, log_request in (("bare", LOCUST_LOG_REQUEST), ("perfgate", RequestStats.log_request)):
         messages = []
         for index in sorted(intervals)[1:-1]:  # the first and last are partial
             stats = RequestStats()
@@ -61,14 +56,15 @@ def _write_payloads(environment, **_):
                 log_request(stats, method, name, response_time, length)
                 if error:
                     stats.log_error(method, name, error)
-            messages.append(
-                {
-                    "stats": stats.serialize_stats(),
-                    "stats_total": stats.total.get_stripped_report(),
-                    "errors": stats.serialize_errors(),
-                    "user_classes_count": users,
-                    "user_count": sum(users.values()),
-                }
-            )
+            message = {
+                "stats": stats.serialize_stats(),
+                "stats_total": stats.total.get_stripped_report(),
+                "errors": stats.serialize_errors(),
+                "user_classes_count": users,
+                "user_count": sum(users.values()),
+            }
+            if arm == "perfgate":
+                message[WIRE_KEY] = stats.perfgate_buckets.report()
+            messages.append(message)
         payloads[arm] = messages
     Path(os.environ["PERFGATE_RECORDING"]).write_bytes(msgpack.dumps(payloads))

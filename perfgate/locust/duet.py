@@ -10,7 +10,8 @@ beside the candidate in the same run, so that what slows the machine slows both 
 - The twin's requests go to the duet's own RequestStats, told apart by the greenlet that made them
   (each user runs in its own, and so do greenlets it spawns); Locust's tables, CSV and web UI keep
   showing the candidate only. Workers send that second set of stats to the master inside their
-  usual stats reports, merged there by Locust's own code for its stats.
+  usual stats reports, merged there by Locust's own code for its stats (and perfgate's for its
+  histograms).
 - A worker needs no option: the master's --baseline-host reaches it with the first spawn message,
   and its twins are made then.
 """
@@ -29,6 +30,7 @@ from locust.runners import STATE_RUNNING, STATE_SPAWNING, WorkerRunner
 from locust.stats import RequestStats, setup_distributed_stats_event_listeners
 
 from perfgate.core.model import CONFIG_ERROR_EXIT_CODE
+from perfgate.locust.histograms import send_with_reports
 
 logger = logging.getLogger("perfgate")
 TWIN_SUFFIX = "@baseline"  # the baseline side's class name: the user class's own, with this
@@ -66,6 +68,7 @@ class Duet:
         self.twins: dict[type, type] = {}
         self.relay = Events()  # Locust's distributed-stats listeners, run on the duet's own stats
         setup_distributed_stats_event_listeners(self.relay, self.stats)
+        send_with_reports(self.relay, self.stats)
 
     # --- opening ------------------------------------------------------------------------------
 

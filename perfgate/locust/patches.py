@@ -1,8 +1,8 @@
-"""What perfgate changes in Locust itself, on every process (workers report what they logged, so
-the master's merged stats and Locust's own tables, CSV and web UI see the same):
+"""What perfgate changes in Locust itself, on every process:
 
-- `locust.stats.bucket_response_time`, documented as replaceable: three-digit buckets (core.buckets)
-  for every endpoint's entry; Locust's total ("Aggregated") keeps Locust's own rounding;
+- `RequestStats`: every stats object gets perfgate's three-digit histograms (locust/histograms.py)
+  beside Locust's own, counted in `log_request` and cleared with Locust's (`reset_all`,
+  `clear_all`); Locust's entries keep Locust's rounding;
 - `RequestStats.log_request` / `log_error`: secrets and control characters out of request names,
   request types and error messages before Locust keeps them (core.redact, core.inert);
 - `locust.runners.MASTER_HEARTBEAT_TIMEOUT`: a worker whose master has died (SIGKILL, a node
@@ -20,7 +20,6 @@ from typing import Any
 
 import gevent
 import locust.runners
-import locust.stats
 import requests
 from locust.clients import HttpSession
 from locust.contrib.fasthttp import FastHttpUser
@@ -30,6 +29,7 @@ from perfgate.core.buckets import bucket_ms
 from perfgate.core.inert import inert
 from perfgate.core.redact import RedactedNames, redact
 from perfgate.locust import MASTER_LOST_AFTER_S
+from perfgate.locust.histograms import FineHistograms
 
 
 class RequestTimeout:
@@ -45,8 +45,9 @@ class RequestTimeout:
 
 
 _log_error, _http_request = RequestStats.log_error, HttpSession.request
-LOCUST_BUCKETS = locust.stats.bucket_response_time  # Locust's rounding, for its total
 _http_send = HttpSession._send_request_safe_mode
+_stats_init, _reset_all_locust = RequestStats.__init__, RequestStats.reset_all
+_clear_all_locust = RequestStats.clear_all
 
 
 class RequestDeadline(requests.exceptions.Timeout):
@@ -61,19 +62,33 @@ def _log_redacted_request(
     self: RequestStats,
     method: str,
     name: str,
-    response_time: int,
+    response_time: float | None,
     length: int,
     _clean: RedactedNames = _NAMES,
-    _stats: Any = locust.stats,
+    _bucket: Any = bucket_ms,
 ) -> None:
-    """Locust's own log_request (the total, then the endpoint's entry) with the name redacted, and
-    the total ("Aggregated") on Locust's own buckets: perfgate reads every percentile from the
-    endpoints, the aggregate's too (their sum), and three-digit buckets in the total were most of
-    the extra bytes, and of the master's merging, in a worker's stats message."""
-    _stats.bucket_response_time = LOCUST_BUCKETS
+    """Locust's own log_request (the total, then the endpoint's entry) with the name redacted,
+    and the request counted in perfgate's three-digit histogram of the entry too."""
+    key = (_clean[name], _clean[method])
     self.total.log(response_time, length)
-    _stats.bucket_response_time = bucket_ms
-    self.entries[(_clean[name], _clean[method])].log(response_time, length)
+    self.entries[key].log(response_time, length)
+    if response_time is not None:  # Locust counts such a request but has no time for it
+        self.perfgate_buckets.counts[key][_bucket(response_time)] += 1
+
+
+def _stats_with_buckets(self: RequestStats, *args: Any, **kwargs: Any) -> None:
+    _stats_init(self, *args, **kwargs)
+    self.perfgate_buckets = FineHistograms()
+
+
+def _reset_all(self: RequestStats) -> None:
+    _reset_all_locust(self)
+    self.perfgate_buckets.clear()
+
+
+def _clear_all(self: RequestStats) -> None:
+    _clear_all_locust(self)
+    self.perfgate_buckets.clear()
 
 
 def _log_redacted_error(self: RequestStats, method: str, name: str, error: Exception | str | None) -> None:
@@ -99,7 +114,9 @@ def _send_within_deadline(self: HttpSession, method: str, url: str, **kwargs: An
 
 def install() -> None:
     locust.runners.MASTER_HEARTBEAT_TIMEOUT = MASTER_LOST_AFTER_S
-    locust.stats.bucket_response_time = bucket_ms
+    RequestStats.__init__ = _stats_with_buckets  # type: ignore[method-assign]
+    RequestStats.reset_all = _reset_all  # type: ignore[method-assign]
+    RequestStats.clear_all = _clear_all  # type: ignore[method-assign]
     RequestStats.log_request = _log_redacted_request  # type: ignore[method-assign]
     RequestStats.log_error = _log_redacted_error  # type: ignore[method-assign]
     HttpSession.request = _request_with_timeout  # type: ignore[method-assign]

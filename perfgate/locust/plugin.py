@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from locust import events
+from locust.runners import MasterRunner, WorkerRunner
 
 from perfgate.locust import patches
 from perfgate.locust.gate import Gate
+from perfgate.locust.histograms import send_with_reports
 from perfgate.locust.options import add_options
 
 
@@ -50,6 +52,8 @@ def _add_options(parser: Any, **_: Any) -> None:
 
 @events.init.add_listener
 def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
+    if isinstance(runner, MasterRunner | WorkerRunner):
+        send_with_reports(environment.events, runner.stats)
     GATES.open(environment, runner)
 
 

@@ -9,31 +9,41 @@ from locust.stats import StatsError
 
 from perfgate.core.model import EndpointStats, Snapshot
 from perfgate.core.naming import endpoint_key
+from perfgate.locust.histograms import FineHistograms
 
 TOP_ERRORS = 3
 MAX_ERROR_CHARS = 300  # an HTML error page in an exception message must not flood the report
 
 
-def _endpoint(entry: Any) -> EndpointStats:
+def _endpoint(entry: Any, fine: FineHistograms) -> EndpointStats:
     return EndpointStats(
         method=entry.method or "",
         name=entry.name,
         requests=entry.num_requests,
         failures=entry.num_failures,
-        histogram=dict(entry.response_times),
+        histogram=_histogram(entry, fine),
         total_response_time=entry.total_response_time,
         min_response_time=entry.min_response_time,
         max_response_time=entry.max_response_time,
     )
 
 
+def _histogram(entry: Any, fine: FineHistograms) -> dict[int | float, int]:
+    """perfgate's three-digit histogram of the entry when it holds every timed request of it,
+    else Locust's own (a worker that did not load perfgate sent only Locust's)."""
+    histogram = fine.histogram((entry.name, entry.method))
+    if histogram.total() == sum(entry.response_times.values()):
+        return dict(histogram)
+    return dict(entry.response_times)
+
+
 def snapshot_of(stats: Any, at_s: float) -> Snapshot:
-    """Locust's cumulative stats `at_s` seconds after the test started; two Locust entries that
-    are one endpoint ("POST /x" and "/x" with method POST) as one. The aggregate is the sum of
-    the endpoints: Locust's own total keeps Locust's coarser buckets (locust/patches.py)."""
+    """Locust's cumulative stats `at_s` seconds after the test started, with perfgate's histograms;
+    two Locust entries that are one endpoint ("POST /x" and "/x" with method POST) as one. The
+    aggregate is the sum of the endpoints."""
     endpoints: dict[str, EndpointStats] = {}
     for entry in stats.entries.values():
-        endpoint = _endpoint(entry)
+        endpoint = _endpoint(entry, stats.perfgate_buckets)
         earlier = endpoints.get(endpoint.key)
         endpoints[endpoint.key] = earlier.plus(endpoint) if earlier else endpoint
     return Snapshot(endpoints, EndpointStats.summed(endpoints.values(), stats.total.name), at_s, at_s)

@@ -126,6 +126,11 @@ def test_a_master_and_two_workers_give_the_local_verdict_and_only_the_master_rep
     # percentiles from the merged worker histograms: both workers' requests are in the master's counts
     assert result["load"]["workers"] == 2
     assert result["endpoints"]["GET /api/v1/projects"]["requests"] > 20
+    # in perfgate's three-digit buckets, which travel beside Locust's (whole milliseconds below 100 ms)
+    for key, endpoint in result["endpoints"].items():
+        assert sum(endpoint["histogram"].values()) == endpoint["requests"], key
+    fractions = [bucket for bucket in result["endpoints"]["POST /api/v1/builds"]["histogram"] if float(bucket) % 1]
+    assert len(fractions) > 5
 
 
 LOSSES = {
