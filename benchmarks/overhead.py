@@ -13,7 +13,7 @@ from perfgate.demo.launcher import start_demo_api
 
 SETUPS = {
     # name: (user class, users, profile, pairs, run time s)
-    "FastHttpUser at saturation, /healthz": ("HealthzSaturator", 20, "healthz.yaml", 7, 12),
+    "FastHttpUser at saturation, /healthz": ("HealthzSaturator", 20, "healthz.yaml", 11, 12),
     "FastHttpUser at saturation, the API": ("SaturatingReader", 20, "overhead.yaml", 5, 15),
     "HttpUser at the CI load": ("PacedReader", 50, "overhead.yaml", 5, 15),
 }

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +11,14 @@ from typing import Any
 import pytest
 
 from perfgate.demo.launcher import DemoApiProcess, start_demo_api
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A shell without job control starts a command run with `&` with SIGINT ignored, every process
+    it starts inherits that, and Python then installs no KeyboardInterrupt handler: the Locust runs
+    that the signal tests stop with SIGINT would never see it. Each test process takes SIGINT back."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

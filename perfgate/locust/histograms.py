@@ -32,7 +32,7 @@ class FineHistograms:
 
     def histogram(self, key: EntryKey) -> Counter[int | float]:
         if key in self.received:
-            count_packed(self.counts[key], self.received.pop(key), self.received_off_grid.pop(key))
+            count_packed(self.counts[key], self.received.pop(key), self.received_off_grid.pop(key, ()))
         return self.counts.get(key, Counter())
 
     def report(self) -> list[list[Any]]:
@@ -44,7 +44,8 @@ class FineHistograms:
     def receive(self, report: list[list[Any]]) -> None:
         for name, method, positions, off_grid in report:
             self.received[(name, method)].append(positions)
-            self.received_off_grid[(name, method)].append(off_grid)
+            if off_grid:
+                self.received_off_grid[(name, method)].append(off_grid)
 
     def clear(self) -> None:
         self.counts.clear()
