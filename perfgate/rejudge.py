@@ -9,6 +9,7 @@ from pathlib import Path
 from perfgate.config.profile import load_profile
 from perfgate.core.baseline import duet_baseline
 from perfgate.core.model import Result, Verdict
+from perfgate.core.profile import RegressionSettings
 from perfgate.core.regression import with_comparison
 from perfgate.store.history import default_history, load_baseline
 from perfgate.store.results import read_result
@@ -16,10 +17,13 @@ from perfgate.store.results import read_result
 DUET = "duet"  # load_result's baseline_path for a duet result's own baseline side
 
 
-def load_result(current: str, baseline_path: str | None, thresholds: str | None) -> Result:
+def load_result(
+    current: str, baseline_path: str | None, thresholds: str | None, min_delta_ms: float | None = None
+) -> Result:
     """A stored result.json, re-judged against `baseline_path` when one is given (DUET: a duet's
     own baseline side, paired), with the regression: block of `thresholds` (default: the run's
-    own profile, when its file is here). Raises BaselineError or ProfileError for the caller to report."""
+    own profile, when its file is here), its min_delta replaced by `min_delta_ms` when given.
+    Raises BaselineError or ProfileError for the caller to report."""
     result = read_result(current)
     if baseline_path is None:
         return result
@@ -34,4 +38,7 @@ def load_result(current: str, baseline_path: str | None, thresholds: str | None)
     if profile is None:
         print(f"perfgate: profile {result.profile!r} not found and no --thresholds given", file=sys.stderr)
     on_inconclusive = profile.settings.on_inconclusive if profile else Verdict.INCONCLUSIVE
-    return with_comparison(result, profile.regression if profile else None, baseline, on_inconclusive)
+    rules = profile.regression if profile else None
+    if min_delta_ms is not None:
+        rules = (rules or RegressionSettings()).with_min_delta(min_delta_ms)
+    return with_comparison(result, rules, baseline, on_inconclusive)

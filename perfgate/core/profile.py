@@ -3,7 +3,7 @@ default written once, here. Reading a profile from YAML is perfgate.config.profi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from perfgate.core.limits import Limit
 from perfgate.core.model import Verdict
@@ -72,6 +72,11 @@ class RegressionSettings:
     endpoint_noise: float = 0.03
     min_delta_ms: float = 5.0
     source: str = ""  # where the block was written; empty for the built-in defaults
+
+    def with_min_delta(self, ms: float) -> RegressionSettings:
+        """The same block with every min_delta, the block's and each rule's, set to `ms`: at 0,
+        what the statistic alone decides."""
+        return replace(self, min_delta_ms=ms, rules=tuple(replace(rule, min_delta_ms=None) for rule in self.rules))
 
 
 @dataclass(frozen=True)
