@@ -76,12 +76,12 @@ def test_injected_latency_raises_projects_latency_by_the_injected_amount(demo_ap
     slowed = run_flow("devops_user", slowed_demo.url, tmp_path / "slow")
     projects = slowed["GET /api/v1/projects"]
     assert projects.min_response_time >= 200  # every request was slowed
-    # q(200 ms + t) = 200 ms + q(t) for the same service times t; two separate ~100-request runs on a
-    # shared 2-core machine differ by tens of ms in any one quantile, so the shift is bounded by the
-    # plain run's extremes: at least 200 ms above its fastest request, at most 200 ms (plus scheduling
-    # slack) above its p99
-    assert projects.percentile(0.5) >= plain.min_response_time + 200
-    assert projects.percentile(0.5) <= plain.percentile(0.99) + 200 + 50
+    # mean(200 ms + t) = 200 ms + mean(t) for the same service times t; two separate ~100-request runs
+    # on a shared 2-core machine differ by tens of ms, so the shift is bounded by the plain run's
+    # extremes: at least 200 ms above its fastest request, at most 200 ms (plus scheduling slack)
+    # above its p99. The mean, not a percentile: Locust's own table (read here) rounds 203 ms to 200
+    assert projects.avg >= plain.min_response_time + 200
+    assert projects.avg <= plain.percentile(0.99) + 200 + 50
     # only the matching route is slowed: the project-builds route stays well below the injection
     assert slowed["GET /api/v1/projects/:id/builds"].percentile(0.5) < 200
 
