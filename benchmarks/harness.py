@@ -60,7 +60,6 @@ class LocustCommand:
     user_classes: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
-    cpus: frozenset[int] | None = None  # the cores the Locust processes may run on (None: any)
 
     def base(self) -> list[str]:
         return [sys.executable, "-m", "locust", "-f", str(self.locustfile)]
@@ -100,10 +99,7 @@ def run_locust(command: LocustCommand, folder: Path) -> LocustRun:
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port() if command.workers else None
     env = {**os.environ, **command.env}
-    spawn: dict[str, Any] = {"cwd": folder, "env": env, "stdin": subprocess.DEVNULL, "start_new_session": True}
-    if command.cpus is not None:
-        cpus = command.cpus
-        spawn["preexec_fn"] = lambda: os.sched_setaffinity(0, cpus)
+    spawn = {"cwd": folder, "env": env, "stdin": subprocess.DEVNULL, "start_new_session": True}
     main = subprocess.Popen(
         command.main(folder / "locust", port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **spawn
     )
@@ -156,19 +152,6 @@ def _reaped(process: subprocess.Popen[bytes], timeout_s: float) -> resource.stru
     usage = os.wait4(process.pid, 0)[2]
     process.returncode = -9
     return usage
-
-
-def target_apart(pid: int) -> frozenset[int] | None:
-    """On a Linux machine of two cores or more, the process `pid` (the target, every thread of it)
-    on the last core, and the cores left for the load generator returned; None elsewhere. Sharing
-    two cores, the generator and the demo API took each other's time at random, and a pair's
-    requests/s ratio ranged 0.95-1.07 where perfgate's per-request cost predicts 0.994."""
-    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if len(cores) < 2:
-        return None
-    for thread in Path(f"/proc/{pid}/task").iterdir():
-        os.sched_setaffinity(int(thread.name), {cores[-1]})
-    return frozenset(cores[:-1])
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:

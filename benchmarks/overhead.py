@@ -1,7 +1,6 @@
 """1. What perfgate costs the generator: bare Locust against Locust with perfgate judging a
 16-check profile (live loop, windows, warm-up, time line), same users, same demo API, run
-alternately A B A B so that drift hits both arms alike. Reported per pair as a ratio. Where the
-machine allows, the demo API runs on a core of its own and Locust on the others (harness.target_apart)."""
+alternately A B A B so that drift hits both arms alike. Reported per pair as a ratio."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import BENCH_LOCUSTFILES, LocustCommand, run_locust, spread, target_apart
+from benchmarks.harness import BENCH_LOCUSTFILES, LocustCommand, run_locust, spread
 from perfgate.demo.launcher import start_demo_api
 
 SETUPS = {
@@ -22,12 +21,9 @@ SETUPS = {
 
 def measure(quick: bool, folder: Path) -> dict[str, Any]:
     demo = start_demo_api()
-    cpus = target_apart(demo.process.pid)
     try:
         return {
-            name: _pairs(
-                name, user_class, users, profile, *((1, 3) if quick else (pairs, run_time)), demo.url, folder, cpus
-            )
+            name: _pairs(name, user_class, users, profile, *((1, 3) if quick else (pairs, run_time)), demo.url, folder)
             for name, (user_class, users, profile, pairs, run_time) in SETUPS.items()
         }
     finally:
@@ -35,15 +31,7 @@ def measure(quick: bool, folder: Path) -> dict[str, Any]:
 
 
 def _pairs(
-    name: str,
-    user_class: str,
-    users: int,
-    profile: str,
-    pairs: int,
-    run_time: int,
-    host: str,
-    folder: Path,
-    cpus: frozenset[int] | None,
+    name: str, user_class: str, users: int, profile: str, pairs: int, run_time: int, host: str, folder: Path
 ) -> dict[str, Any]:
     runs: dict[str, list[Any]] = {"bare": [], "perfgate": []}
     for index in range(pairs):
@@ -51,9 +39,7 @@ def _pairs(
             ("bare", "bare.py", []),
             ("perfgate", "gated.py", ["--thresholds", str(BENCH_LOCUSTFILES / profile)]),
         ):
-            command = LocustCommand(
-                BENCH_LOCUSTFILES / locustfile, host, users, run_time, None, 0, [user_class], extra, cpus=cpus
-            )
+            command = LocustCommand(BENCH_LOCUSTFILES / locustfile, host, users, run_time, None, 0, [user_class], extra)
             runs[arm].append(run_locust(command, folder / user_class / f"{arm}-{index}"))
     ratios = [b.rps / a.rps for a, b in zip(runs["bare"], runs["perfgate"], strict=True) if a.rps]
     cost = [
@@ -69,7 +55,6 @@ def _pairs(
         "rps": {arm: [round(r.rps, 1) for r in arm_runs] for arm, arm_runs in runs.items()},
         "cpu_percent": {arm: [r.cpu_percent for r in arm_runs] for arm, arm_runs in runs.items()},
         "perfgate_exit_codes": [r.returncode for r in runs["perfgate"]],
-        "generator_cpus": sorted(cpus) if cpus is not None else None,
         "rps_ratio": spread(ratios),
         "cpu_per_request_ratio": spread(cost),
     }
@@ -91,7 +76,4 @@ def summary(data: dict[str, Any]) -> list[str]:
             f" {statistics.median(row['cpu_percent']['perfgate']):.0f} |"
             f" {row['cpu_per_request_ratio'].get('median', 0):.3f} |"
         )
-    cores = next(iter(data.values()), {}).get("generator_cpus")
-    if cores:
-        lines.append(f"Locust on core {', '.join(map(str, cores))}, the demo API on a core of its own.")
     return lines
