@@ -46,7 +46,8 @@ def measure(quick: bool, folder: Path) -> dict[str, Any]:
             for index in range(PAIRS.get(count, 1))
         ]
         pairs.sort(key=_cpu_ratio)
-        row = pairs[len(pairs) // 2] | {"cpu_ratio": round(_cpu_ratio(pairs[len(pairs) // 2]), 3)}
+        median = pairs[len(pairs) // 2]
+        row = median | {"cpu_ratio": round(_cpu_ratio(median), 3)}
         if len(pairs) > 1:
             row["cpu_ratios"] = spread([_cpu_ratio(pair) for pair in pairs])
         figures["workers"][str(count)] = row

@@ -5,7 +5,8 @@ that redacts names and also counts the request in its own three-digit histogram 
 (locust/histograms.py), and wraps HttpSession.request for the request timeout.
 
 Measured in a child process (it imports Locust), on the same 100,000 recorded-like requests over 15
-names, each arm in turn, several rounds, median per arm: `python -m benchmarks per_request`.
+names, the arms in turn in each round, over several rounds: each arm's median, and perfgate's cost as
+the median of the rounds' differences: `python -m benchmarks per_request`.
 """
 
 from __future__ import annotations
