@@ -12,6 +12,9 @@ Limits (docs/design/statistics.md, "Calibrated limits"):
 - Limits are rounded up to readable values (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ) and never
   written below the floor: a limit of a few milliseconds catches a garbage collection, not a
   regression.
+- A percentile gets a limit only where a further run of the same length is likely to get the requests
+  it needs (fewest_likely, at the same breach probability): a limit its runs only just reach would
+  leave every other unchanged run inconclusive.
 - The error rate: the Wilson upper bound of the pooled rate, plus the binomial spread of one run of
   the measured size at the same per-limit probability; never below its floor.
 
@@ -141,6 +144,17 @@ def refusals(runs: list[RunData]) -> list[str]:
     return [f"{run.source}: {reference.source} {d}" for run in runs[1:] for d in differences(reference, run)]
 
 
+def fewest_likely(counts: list[int], z: float) -> int:
+    """The fewest requests a further run of the same length is likely to get: the mean count less z
+    SDs of a new run's count, the SD the larger of the counts' spread and the Poisson spread √mean (a
+    spread measured from 3 runs can be near 0 by chance), widened by √(1 + 1/N) as the mean is itself
+    estimated."""
+    mean = statistics.fmean(counts)
+    spread = statistics.stdev(counts) if len(counts) > 1 else 0.0
+    sd = max(spread, math.sqrt(mean)) * math.sqrt(1 + 1 / len(counts))
+    return max(0, math.floor(mean - z * sd))
+
+
 def _keys(runs: list[RunData]) -> list[str]:
     return sorted({key for run in runs for key in run.endpoints})
 
@@ -152,14 +166,22 @@ def _latency_limits(
     runs all have the requests this percentile needs; the others are listed as left out."""
     quantile = metric(name).quantile  # type: ignore[union-attr]
     needed = requests_needed(quantile)
+    z = normal_quantile(1 - calibration.targets.breach)
     rows = []
     inflations: list[float] = []
     for key in _keys(runs):
         stats = [pooled([run], key) for run in runs]
-        fewest = min(s.requests for s in stats)
+        counts = [s.requests for s in stats]
+        fewest, likely = min(counts), fewest_likely(counts, z)
         if fewest < needed:
             if name == LIMITED_PERCENTILES[0] or fewest >= requests_needed(0.95):
                 calibration.left_out.append(f"{key} {name}: {fewest} requests in a run, a limit needs {needed}")
+            continue
+        if likely < needed:
+            calibration.left_out.append(
+                f"{key} {name}: {fewest}-{max(counts)} requests in a run, and a further run of this length may get"
+                f" {likely}; a limit needs {needed}, or the run is inconclusive on it: run longer"
+            )
             continue
         logs = [log_ms(s.percentile(quantile)) for s in stats]
         if name == LIMITED_PERCENTILES[0]:

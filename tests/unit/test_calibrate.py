@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from perfgate.core.baseline import pooled
-from perfgate.core.calibrate import Targets, calibrate, nice_up, refusals
+from perfgate.core.calibrate import Targets, calibrate, fewest_likely, nice_up, refusals
 from perfgate.core.profile import DEFAULT_REGRESSION
 from perfgate.core.regression import measured_noise
 from perfgate.core.sampling import log_ms, normal_quantile, quantile_log_variance
@@ -101,6 +101,18 @@ def test_endpoints_with_too_few_requests_are_left_out_and_named():
     calibration = calibrate(runs(requests=100), Targets(), DEFAULT_REGRESSION)
     assert {limit.metric for limit in calibration.limits} == {"p95"}
     assert any("p99: 100 requests in a run, a limit needs 300" in item for item in calibration.left_out)
+
+
+def test_a_percentile_its_runs_only_just_reach_gets_no_limit_a_further_run_could_miss():
+    z = normal_quantile(1 - Targets().breach)
+    # mean 305, SD max(5, sqrt(305)) x sqrt(4/3): a further run may get 242
+    assert fewest_likely([300, 305, 310], z) == math.floor(305 - z * math.sqrt(305) * math.sqrt(4 / 3)) == 242
+    assert fewest_likely([200, 400, 600], z) < fewest_likely([390, 400, 410], z)  # the counts' own spread
+    thin = calibrate(runs(3, requests=320), Targets(), DEFAULT_REGRESSION)
+    assert {limit.metric for limit in thin.limits} == {"p95"}
+    assert any("p99: 320-320 requests in a run, and a further run" in item for item in thin.left_out), thin.left_out
+    ample = calibrate(runs(3, requests=500), Targets(), DEFAULT_REGRESSION)
+    assert {limit.metric for limit in ample.limits} == {"p95", "p99"}
 
 
 def test_tolerances_the_run_cannot_resolve_say_what_would():
