@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import junitparser
@@ -82,21 +81,18 @@ def test_a_slower_endpoint_under_its_absolute_limit_is_a_regression_exit_4(start
 
 @pytest.mark.timeout(600)  # four 35 s runs
 def test_unchanged_runs_against_a_merged_baseline_of_the_others_report_no_regression(start_demo, tmp_path):
-    """Four runs of the unchanged demo API, two at a time; each is judged against the other three
+    """Four runs of the unchanged demo API, one after another; each is judged against the other three
     merged (leave one out: every run is both judged and part of three baselines, so four runs give
     four A/A comparisons with measured noise, which needs three baseline runs; the false-alarm rate
-    itself is measured with confidence intervals by benchmarks/quality.py)."""
+    itself is measured with confidence intervals by benchmarks/quality.py). Not two at a time: runs
+    side by side share the machine's slow and fast moments, so a baseline holding both of a pair
+    measures too little run noise from its three runs (on CI, one such comparison flagged a regression)."""
     demo = start_demo()
-
-    def one(index: int) -> Path:
+    results = []
+    for index in range(4):
         finished, _ = gate(tmp_path / f"run{index}", "-t", "35s", "-H", demo.url)
         assert finished.returncode == 0, finished.output[-3000:]
-        return tmp_path / f"run{index}" / "reports" / "result.json"
-
-    results = []
-    for pair in ((0, 1), (2, 3)):  # two at a time, to keep CI within its 30 minutes
-        with ThreadPoolExecutor(2) as pool:
-            results += list(pool.map(one, pair))
+        results.append(tmp_path / f"run{index}" / "reports" / "result.json")
     for index, judged in enumerate(results):
         merged = tmp_path / f"others{index}.json"
         others = [str(path) for path in results if path != judged]
@@ -107,7 +103,7 @@ def test_unchanged_runs_against_a_merged_baseline_of_the_others_report_no_regres
         assert compared.returncode in (0, 5), compared.stdout[-4000:]
         result = json.loads((folder / "result.json").read_text())
         regressions = [c for c in result["checks"] if c["status"] in ("regression", "fail")]
-        assert regressions == [], compared.stdout[-4000:]
+        assert regressions == [], (regressions, compared.stdout[:4000])
         # endpoints were really compared, not only errors: each judged one, and each the default rule set
         # aside as unable to resolve +20% (one beyond its tolerance and significant would still have
         # been flagged, however wide its interval); how many resolve +20% depends on the machine
