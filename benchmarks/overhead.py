@@ -1,6 +1,7 @@
 """1. What perfgate costs the generator: bare Locust against Locust with perfgate judging a
-16-check profile (live loop, windows, warm-up, time line), same users, same demo API, run
-alternately A B A B so that drift hits both arms alike. Reported per pair as a ratio."""
+16-check profile (live loop, windows, warm-up, time line), same users, same demo API, run in pairs
+A B, B A, A B, ... so that drift hits both arms alike and neither arm always runs first. Reported per
+pair as a ratio."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from perfgate.demo.launcher import start_demo_api
 
 SETUPS = {
     # name: (user class, users, profile, pairs, run time s)
-    "FastHttpUser at saturation, /healthz": ("HealthzSaturator", 20, "healthz.yaml", 11, 12),
+    "FastHttpUser at saturation, /healthz": ("HealthzSaturator", 20, "healthz.yaml", 21, 12),
     "FastHttpUser at saturation, the API": ("SaturatingReader", 20, "overhead.yaml", 5, 15),
     "HttpUser at the CI load": ("PacedReader", 50, "overhead.yaml", 5, 15),
 }
@@ -34,11 +35,12 @@ def _pairs(
     name: str, user_class: str, users: int, profile: str, pairs: int, run_time: int, host: str, folder: Path
 ) -> dict[str, Any]:
     runs: dict[str, list[Any]] = {"bare": [], "perfgate": []}
+    arms = (
+        ("bare", "bare.py", []),
+        ("perfgate", "gated.py", ["--thresholds", str(BENCH_LOCUSTFILES / profile)]),
+    )
     for index in range(pairs):
-        for arm, locustfile, extra in (
-            ("bare", "bare.py", []),
-            ("perfgate", "gated.py", ["--thresholds", str(BENCH_LOCUSTFILES / profile)]),
-        ):
+        for arm, locustfile, extra in arms if index % 2 == 0 else arms[::-1]:
             command = LocustCommand(BENCH_LOCUSTFILES / locustfile, host, users, run_time, None, 0, [user_class], extra)
             runs[arm].append(run_locust(command, folder / user_class / f"{arm}-{index}"))
     ratios = [b.rps / a.rps for a, b in zip(runs["bare"], runs["perfgate"], strict=True) if a.rps]
