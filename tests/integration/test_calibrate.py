@@ -21,8 +21,8 @@ from tests.processes import LOCUSTFILES, REPO, run_bounded, run_locust
 pytestmark = pytest.mark.integration
 RUN_TIME = "15s"
 # ln(1 + the real run's median detectable change) / ln(1 + plan's): 1.11-1.69 over six runs here
-# (median 1.47), 2.60 once (plan's log-normal has a lighter tail above p95 than the demo's response
-# times); 1/2 and 4 lie 3.5 SDs of the measured log ratios either side of their mean
+# (median 1.47), 2.60 once (most likely plan's log-normal has a lighter tail above p95 than the demo's
+# response times); 1/2 and 4 lie 3.5 SDs of the measured log ratios either side of their mean
 PLAN_RATIO = (0.5, 4.0)
 
 
