@@ -60,6 +60,7 @@ class LocustCommand:
     user_classes: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    cpus: str = ""  # taskset's CPU list for the local runner or master ("": any CPU)
 
     def base(self) -> list[str]:
         return [sys.executable, "-m", "locust", "-f", str(self.locustfile)]
@@ -100,8 +101,9 @@ def run_locust(command: LocustCommand, folder: Path) -> LocustRun:
     port = free_port() if command.workers else None
     env = {**os.environ, **command.env}
     spawn = {"cwd": folder, "env": env, "stdin": subprocess.DEVNULL, "start_new_session": True}
+    pinned = ["taskset", "-c", command.cpus] if command.cpus else []
     main = subprocess.Popen(
-        command.main(folder / "locust", port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **spawn
+        [*pinned, *command.main(folder / "locust", port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **spawn
     )
     workers = [
         subprocess.Popen(command.worker(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **spawn)
@@ -184,6 +186,31 @@ def spread(values: list[float], digits: int = 3) -> dict[str, float]:
         "median": round(statistics.median(values), digits),
         "max": round(max(values), digits),
     }
+
+
+def pin(pid: int, cpus: str) -> None:
+    """Every thread of a running process onto `cpus` (taskset's list)."""
+    subprocess.run(["taskset", "--all-tasks", "--pid", "--cpu-list", cpus, str(pid)], check=True, capture_output=True)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a running process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def median_interval(values: list[float], confidence: float = 0.95) -> tuple[float, float] | None:
+    """Distribution-free interval of the median: the order statistics k and n + 1 - k, k the
+    largest whose binomial(n, 1/2) tail is within (1 - confidence) / 2. None below 6 values."""
+    ordered = sorted(values)
+    n = len(ordered)
+    k, tail = 0, 0.0
+    while k < n:
+        tail += math.comb(n, k) / 2**n
+        if tail > (1 - confidence) / 2:
+            break
+        k += 1
+    return (ordered[k - 1], ordered[n - k]) if k else None
 
 
 def clopper_pearson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:

@@ -1,15 +1,34 @@
 """1. What perfgate costs the generator: bare Locust against Locust with perfgate judging a
 16-check profile (live loop, windows, warm-up, time line), same users, same demo API, run in pairs
 A B, B A, A B, ... so that drift hits both arms alike and neither arm always runs first. Reported per
-pair as a ratio."""
+pair as a ratio.
+
+On a shared VM runs of the same arm a minute apart differ by up to +-17% in requests/s, so
+sequential pairs fix the median to a few percent at best. The side-by-side setup takes that
+noise out as a duet does: both arms run at once, each generator against a demo API of its own,
+both generators pinned to one CPU and both servers to another. The scheduler gives the two
+generators equal shares of their CPU, and each is saturated (its server has CPU to spare), so the
+ratio of their requests/s is the inverse ratio of their CPU per request; a slow moment of the
+machine slows both. The arms swap servers and start order from pair to pair."""
 
 from __future__ import annotations
 
+import os
 import statistics
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import BENCH_LOCUSTFILES, LocustCommand, run_locust, spread
+from benchmarks.harness import (
+    BENCH_LOCUSTFILES,
+    LocustCommand,
+    cpu_seconds,
+    median_interval,
+    pin,
+    run_locust,
+    spread,
+)
 from perfgate.demo.launcher import start_demo_api
 
 SETUPS = {
@@ -18,31 +37,88 @@ SETUPS = {
     "FastHttpUser at saturation, the API": ("SaturatingReader", 20, "overhead.yaml", 5, 15),
     "HttpUser at the CI load": ("PacedReader", 50, "overhead.yaml", 5, 15),
 }
+SIDE_BY_SIDE = (
+    "FastHttpUser at saturation, /healthz, side by side on one CPU",
+    "HealthzSaturator",
+    20,
+    "healthz.yaml",
+    15,
+    12,
+)
 
 
 def measure(quick: bool, folder: Path) -> dict[str, Any]:
     demo = start_demo_api()
     try:
-        return {
-            name: _pairs(name, user_class, users, profile, *((1, 3) if quick else (pairs, run_time)), demo.url, folder)
+        figures = {
+            name: _pairs(user_class, users, profile, *((1, 3) if quick else (pairs, run_time)), demo.url, folder)
             for name, (user_class, users, profile, pairs, run_time) in SETUPS.items()
         }
     finally:
         demo.stop()
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) >= 2:  # the generators on the first, the servers on the last
+        name, user_class, users, profile, pairs, run_time = SIDE_BY_SIDE
+        sizes = (1, 3) if quick else (pairs, run_time)
+        figures[name] = _side_by_side(user_class, users, profile, *sizes, (str(cpus[0]), str(cpus[-1])), folder)
+    return figures
+
+
+def _arms(user_class: str, users: int, profile: str, run_time: int) -> dict[str, LocustCommand]:
+    gated = ["--thresholds", str(BENCH_LOCUSTFILES / profile)]
+    return {
+        arm: LocustCommand(BENCH_LOCUSTFILES / locustfile, "", users, run_time, None, 0, [user_class], extra)
+        for arm, locustfile, extra in (("bare", "bare.py", []), ("perfgate", "gated.py", gated))
+    }
 
 
 def _pairs(
-    name: str, user_class: str, users: int, profile: str, pairs: int, run_time: int, host: str, folder: Path
+    user_class: str, users: int, profile: str, pairs: int, run_time: int, host: str, folder: Path
 ) -> dict[str, Any]:
     runs: dict[str, list[Any]] = {"bare": [], "perfgate": []}
-    arms = (
-        ("bare", "bare.py", []),
-        ("perfgate", "gated.py", ["--thresholds", str(BENCH_LOCUSTFILES / profile)]),
-    )
+    arms = list(_arms(user_class, users, profile, run_time).items())
     for index in range(pairs):
-        for arm, locustfile, extra in arms if index % 2 == 0 else arms[::-1]:
-            command = LocustCommand(BENCH_LOCUSTFILES / locustfile, host, users, run_time, None, 0, [user_class], extra)
-            runs[arm].append(run_locust(command, folder / user_class / f"{arm}-{index}"))
+        for arm, command in arms if index % 2 == 0 else arms[::-1]:
+            runs[arm].append(run_locust(replace(command, host=host), folder / user_class / f"{arm}-{index}"))
+    return _figures(runs, users, user_class, run_time, pairs)
+
+
+def _side_by_side(
+    user_class: str, users: int, profile: str, pairs: int, run_time: int, cpus: tuple[str, str], folder: Path
+) -> dict[str, Any]:
+    generators_cpu, servers_cpu = cpus
+    runs: dict[str, list[Any]] = {"bare": [], "perfgate": []}
+    arms = _arms(user_class, users, profile, run_time)
+    servers = [start_demo_api(), start_demo_api()]
+    try:
+        for server in servers:
+            pin(server.process.pid, servers_cpu)
+        busy = []
+        for index in range(pairs):
+            before = sum(cpu_seconds(s.process.pid) for s in servers)
+            order = list(arms) if index % 2 == 0 else list(arms)[::-1]
+            hosts = [s.url for s in (servers if index % 4 < 2 else servers[::-1])]
+            with ThreadPoolExecutor(len(order)) as pool:
+                started = {
+                    arm: pool.submit(
+                        run_locust,
+                        replace(arms[arm], host=host, cpus=generators_cpu),
+                        folder / "side-by-side" / f"{arm}-{index}",
+                    )
+                    for arm, host in zip(order, hosts, strict=True)
+                }
+            for arm, future in started.items():
+                runs[arm].append(future.result())
+            used = sum(cpu_seconds(s.process.pid) for s in servers) - before
+            busy.append(round(used / run_time * 100, 1))  # they serve only while the load runs
+    finally:
+        for server in servers:
+            server.stop()
+    # below 100: the servers' CPU had time to spare, so the generators were the limit
+    return _figures(runs, users, user_class, run_time, pairs) | {"servers_cpu_percent": spread(busy)}
+
+
+def _figures(runs: dict[str, list[Any]], users: int, user_class: str, run_time: int, pairs: int) -> dict[str, Any]:
     ratios = [b.rps / a.rps for a, b in zip(runs["bare"], runs["perfgate"], strict=True) if a.rps]
     cost = [
         (b.cpu_s / b.requests) / (a.cpu_s / a.requests)
@@ -58,6 +134,7 @@ def _pairs(
         "cpu_percent": {arm: [r.cpu_percent for r in arm_runs] for arm, arm_runs in runs.items()},
         "perfgate_exit_codes": [r.returncode for r in runs["perfgate"]],
         "rps_ratio": spread(ratios),
+        "rps_ratio_median_ci95": median_interval(ratios),
         "cpu_per_request_ratio": spread(cost),
     }
 
@@ -65,17 +142,26 @@ def _pairs(
 def summary(data: dict[str, Any]) -> list[str]:
     lines = [
         "| setup | pairs | rps bare (median) | rps perfgate (median) | rps ratio min / median / max |"
-        " CPU % bare / perfgate (median) | CPU per request, ratio (median) |",
-        "|---|---|---|---|---|---|---|",
+        " median's 95% CI | CPU % bare / perfgate (median) | CPU per request, ratio (median) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, row in data.items():
         ratio = row["rps_ratio"]
+        interval = row.get("rps_ratio_median_ci95")
         lines.append(
             f"| {name} ({row['users']} users) | {row['pairs']} | {statistics.median(row['rps']['bare']):.0f} |"
             f" {statistics.median(row['rps']['perfgate']):.0f} |"
             f" {ratio.get('min', 0):.3f} / {ratio.get('median', 0):.3f} / {ratio.get('max', 0):.3f} |"
+            f" {f'{interval[0]:.3f}-{interval[1]:.3f}' if interval else 'n/a'} |"
             f" {statistics.median(row['cpu_percent']['bare']):.0f} /"
             f" {statistics.median(row['cpu_percent']['perfgate']):.0f} |"
             f" {row['cpu_per_request_ratio'].get('median', 0):.3f} |"
         )
+    lines += [
+        f"\n{name}: the two servers used {row['servers_cpu_percent'].get('median', 0):.0f}% of their CPU"
+        f" (median; max {row['servers_cpu_percent'].get('max', 0):.0f}%); near 100% they, not the"
+        " generators, would have set the rate."
+        for name, row in data.items()
+        if "servers_cpu_percent" in row
+    ]
     return lines

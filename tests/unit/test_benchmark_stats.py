@@ -1,6 +1,6 @@
 import pytest
 
-from benchmarks.harness import clopper_pearson, rate
+from benchmarks.harness import clopper_pearson, median_interval, rate
 
 
 @pytest.mark.parametrize(
@@ -15,3 +15,15 @@ def test_clopper_pearson_matches_the_exact_binomial_interval(successes, trials, 
 
 def test_a_rate_carries_its_count_and_interval_in_percent():
     assert rate(3, 60) == {"count": 3, "of": 60, "percent": 5.0, "ci95": [1.0, 13.9]}
+
+
+@pytest.mark.parametrize(
+    ("n", "ranks"),  # the order statistics of the tabulated 95% interval of a median
+    [(6, (1, 6)), (7, (1, 7)), (9, (2, 8)), (11, (2, 10)), (15, (4, 12)), (21, (6, 16))],
+)
+def test_the_median_interval_is_the_tabulated_pair_of_order_statistics(n, ranks):
+    assert median_interval([float(i) for i in range(n, 0, -1)]) == ranks
+
+
+def test_five_values_are_too_few_for_a_95_percent_interval_of_their_median():
+    assert median_interval([1.0, 2.0, 3.0, 4.0, 5.0]) is None
