@@ -3,8 +3,9 @@
 Duets of the CI job (locustfiles/ci.py, the same users on each side, two fresh demo APIs: the
 candidate's with an injection on one endpoint, the baseline side's without), beside sequential
 single runs of the same job judged the stored-baseline way (each B run and each A run against
-every other A run). Arms, as shares of the injected endpoint's p95 in the first A/A duets (the
-median over both sides of three: one duet's p95 was 6-37 ms here, around a median of 7):
+every other A run). Arms, as shares of the injected endpoint's p95 in the A/A duets stored when
+the first injected run starts (the median over both sides of at least three: one duet's p95 was
+6-37 ms here, around a median of 7):
 
 - A: unchanged (A/A duets: false alarms), L25 / L50: +25% / +50% as sleeping latency,
   C10 / C25: +10% / +25% as CPU burnt on the server's event loop (it also slows the baseline
@@ -64,14 +65,12 @@ def measure(quick: bool, folder: Path, minutes: float | None = None) -> dict[str
     folder.mkdir(parents=True, exist_ok=True)
     runs = plan(quick)
     settings = folder / "settings.json"
-    if not settings.is_file():  # the sizing duets set the injected amounts for every later sitting
-        p95s = []
+    if not settings.is_file():  # the A/A duets so far set the injected amounts for every later sitting
         for name in SIZING:
-            path = folder / name / "reports" / "result.json"
-            data = json.loads(
-                (path if path.is_file() else _run(path.parent.parent, "A", None, users, run_time)).read_text()
-            )
-            p95s += [data["endpoints"][INJECTED]["p95"], data["duet"]["endpoints"][INJECTED]["p95"]]
+            if not (folder / name / "reports" / "result.json").is_file():
+                _run(folder / name, "A", None, users, run_time)
+        unchanged = [json.loads(path.read_text()) for arm, path in _stored(folder, runs) if arm == "A"]
+        p95s = [side["endpoints"][INJECTED]["p95"] for data in unchanged for side in (data, data["duet"])]
         fixed = {"p95_ms": statistics.median(p95s), "sized_from": p95s, "users": users, "run_time_s": run_time}
         settings.write_text(json.dumps(fixed))
     fixed = json.loads(settings.read_text())
