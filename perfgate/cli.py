@@ -20,6 +20,7 @@ from perfgate.version import __version__
 
 if TYPE_CHECKING:
     from perfgate.core.model import Result
+    from perfgate.core.plan import Workload
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -274,7 +275,7 @@ PLAN_ROWS_S = (15, 30, 60, 120, 300, 600, 1800)
 def _plan(args: argparse.Namespace) -> int:
     """The run time that resolves a tolerance, from the comparison's statistics (no load run)."""
     from perfgate.config.profile import ProfileError, load_profile
-    from perfgate.core.plan import Workload, detectable, floor, needs, run_time_for
+    from perfgate.core.plan import detectable, floor, needs, run_time_for
     from perfgate.core.profile import DEFAULT_REGRESSION
 
     try:
@@ -290,32 +291,21 @@ def _plan(args: argparse.Namespace) -> int:
         settings = replace(settings, run_noise=args.noise)
     if args.endpoint_noise is not None:
         settings = replace(settings, endpoint_noise=args.endpoint_noise)
-    problems = [
-        f"--{name}: expected more than {low:g}, found {value:g}"
-        for name, value, low in (
-            ("rps", args.rps, 0),
-            ("endpoints", args.endpoints, 0),
-            ("spread", args.spread, 1),
-            ("inflation", args.inflation, 0),
-        )
-        if value <= low
-    ]
-    if problems:
-        print("perfgate plan: " + "; ".join(problems), file=sys.stderr)
+    workload, described = _planned_workload(args)
+    if workload is None:
+        print(f"perfgate plan: {described}", file=sys.stderr)
         return CONFIG_ERROR_EXIT_CODE
-    workload = Workload(args.rps, args.endpoints, args.spread, args.inflation, args.metric)
-    cancels = "cancels: 4+ endpoints share it" if args.endpoints >= 4 else "counts in full: fewer than 4 endpoints"
+    cancels = "cancels: 4+ endpoints share it" if workload.endpoints >= 4 else "counts in full: fewer than 4 endpoints"
     print(
-        f"{args.rps:g} requests/s over {args.endpoints} endpoints ({args.rps / args.endpoints:.3g}/s each), "
-        f"p95/p50 {args.spread:g}, variance inflation x{args.inflation:g}; noise between runs: endpoint "
-        f"{settings.endpoint_noise:.0%}, run {settings.run_noise:.0%} (the run noise {cancels}); one-run baseline"
+        f"{described}; noise between runs: endpoint {settings.endpoint_noise:.0%}, run {settings.run_noise:.0%} "
+        f"(the run noise {cancels}); one-run baseline"
     )
     chosen = sorted({*PLAN_ROWS_S, *([round(args.run_time_s)] if args.run_time_s else [])})
     print(f"{'measured run':>12}  {'requests per endpoint':>21}  detectable {args.metric} change")
     for seconds in chosen:
         found = detectable(workload, seconds, settings, args.tolerance)
         shown = f"{found:+.1%}" if found is not None else "too few requests to compare"
-        requests = args.rps / args.endpoints * seconds
+        requests = workload.rps / workload.endpoints * seconds
         marker = "  <- --run-time" if seconds == args.run_time_s else ""
         print(f"{seconds:>11}s  {requests:>21,.0f}  {shown}{marker}")
     needed = run_time_for(workload, settings, args.tolerance)
@@ -326,9 +316,60 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         print(
             f"+{args.tolerance:.0%} on {args.metric} needs {math.ceil(needed)} s measured after warm-up "
-            f"({args.rps / args.endpoints * needed:,.0f} requests per endpoint); {limit}"
+            f"({workload.rps / workload.endpoints * needed:,.0f} requests per endpoint); {limit}"
         )
     return 0
+
+
+def _planned_workload(args: argparse.Namespace) -> tuple[Workload | None, str]:
+    """The workload to plan for and how to describe it, or None and what is wrong with the options."""
+    from perfgate.core import plan as planning
+    from perfgate.core.baseline import BaselineError, run_data
+    from perfgate.core.model import RESULT_SCHEMA
+    from perfgate.store.results import read_json
+
+    given = {"rps": args.rps, "endpoints": args.endpoints, "spread": args.spread, "inflation": args.inflation}
+    if args.trial is None:
+        missing = [f"--{name}" for name in ("rps", "endpoints") if given[name] is None]
+        if missing:
+            return None, f"give {' and '.join(missing)}, or --from a result.json of a trial run"
+        bounds = {"rps": 0, "endpoints": 0, "spread": 1, "inflation": 0}
+        problems = [
+            f"--{name}: expected more than {bounds[name]:g}, found {value:g}"
+            for name, value in given.items()
+            if value is not None and value <= bounds[name]
+        ]
+        if problems:
+            return None, "; ".join(problems)
+        workload = planning.Workload(**{k: v for k, v in given.items() if v is not None}, metric=args.metric)
+        return workload, (
+            f"{workload.rps:g} requests/s over {workload.endpoints} endpoints "
+            f"({workload.rps / workload.endpoints:.3g}/s each), p95/p50 {workload.spread:g}, "
+            f"variance inflation x{workload.inflation:g}"
+        )
+    both = [f"--{name}" for name, value in given.items() if value is not None]
+    if both:
+        return None, f"--from {args.trial} measures what {', '.join(both)} would state: give one or the other"
+    try:
+        data = read_json(args.trial, "trial run's result")
+    except BaselineError as error:
+        return None, str(error)
+    if data["schema"] != RESULT_SCHEMA:
+        return None, f"--from {args.trial}: expected one run's result.json, found a merged baseline"
+    workload, left_out = planning.Workload.from_run(run_data(data, args.trial), args.metric)
+    if not workload.endpoints:
+        return None, (
+            f"--from {args.trial}: no endpoint has the {planning.SHAPE_REQUESTS} requests that give a shape to scale: "
+            "run the trial longer"
+        )
+    skipped = (
+        f"; left out with fewer than {planning.SHAPE_REQUESTS} requests: {', '.join(left_out)}" if left_out else ""
+    )
+    return workload, (
+        f"{args.trial}: {workload.rps:.3g} requests/s over {workload.endpoints} endpoints, each at its own rate, "
+        f"response times and variance inflation (median p95/p50 {workload.spread:.2g}, inflation "
+        f"x{workload.inflation:.2g}){skipped}"
+    )
 
 
 def _probability(text: str) -> float:
@@ -509,12 +550,20 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser(
         "plan",
         help="the run time a CI gate needs to resolve a tolerance, before writing it (no load run)",
-        description="From the throughput and the number of endpoints, the smallest change of a percentile "
-        "the baseline comparison could detect at several run lengths, and the run length that resolves "
-        "--tolerance; computed by the comparison itself on synthetic runs with the given shape and noise.",
+        description="From a trial run's result.json (--from), or the throughput and the number of endpoints, "
+        "the smallest change of a percentile the baseline comparison could detect at several run lengths, and "
+        "the run length that resolves --tolerance; computed by the comparison itself on runs of that shape "
+        "scaled to each length, under the profile's noise.",
     )
-    plan.add_argument("--rps", type=float, required=True, help="requests per second of the whole run")
-    plan.add_argument("--endpoints", type=int, required=True, metavar="K", help="endpoints sharing them evenly")
+    plan.add_argument(
+        "--from",
+        dest="trial",
+        metavar="RESULT",
+        help="a trial run's result.json: its endpoints' rates, response times and inflation, in place of "
+        "--rps, --endpoints, --spread and --inflation",
+    )
+    plan.add_argument("--rps", type=float, help="requests per second of the whole run")
+    plan.add_argument("--endpoints", type=int, metavar="K", help="endpoints sharing them evenly")
     plan.add_argument("--tolerance", type=_percent, default=0.2, metavar="PCT", help="default 20%%")
     plan.add_argument("--metric", default="p95", help="the percentile compared (default p95)")
     plan.add_argument(
@@ -523,13 +572,10 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--endpoint-noise", type=_percent, metavar="PCT", help="per endpoint (default: the profile's, 3%%)"
     )
-    plan.add_argument(
-        "--spread", type=float, default=2.5, metavar="RATIO", help="p95/p50 of the responses (default 2.5)"
-    )
+    plan.add_argument("--spread", type=float, metavar="RATIO", help="p95/p50 of the responses (default 2.5)")
     plan.add_argument(
         "--inflation",
         type=float,
-        default=1.0,
         metavar="X",
         help="variance inflation from queueing (default 1; perfgate calibrate shows your system's)",
     )

@@ -1,6 +1,7 @@
 """perfgate calibrate and perfgate plan on real runs of the CI job against the demo API: three
 short runs calibrate a profile, two further unchanged runs pass it live; the refusals; the plan's
-detectable change against the one a real comparison of the same run reports."""
+detectable change, from the run's figures and from the run itself (--from), against the one a real
+comparison of the same run reports."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ RUN_TIME = "15s"
 # (median 1.47), 2.60 once (most likely plan's log-normal has a lighter tail above p95 than the demo's
 # response times); 1/2 and 4 lie 3.5 SDs of the measured log ratios either side of their mean
 PLAN_RATIO = (0.5, 4.0)
+# the same ratio for `plan --from` the run itself: 0.97-1.04 over six 60 s runs of the CI job here
+FROM_RATIO = (0.8, 1.25)
 
 
 def ci_runs(folder: Path, names: list[str], *extra: str) -> list[Path]:
@@ -88,6 +91,40 @@ def test_calibration_refuses_two_runs_and_runs_of_another_profile(measured, tmp_
     assert not output.exists()
 
 
+def plan_row(planned, seconds: int) -> float:
+    """The detectable change plan printed for the run length given with --run-time."""
+    assert planned.returncode == 0, planned.output
+    row = next(line for line in planned.stdout.splitlines() if "<- --run-time" in line)
+    return float(row.split()[2].rstrip("%")) / 100
+
+
+def real_detectable(path: Path, folder: Path) -> dict[str, float]:
+    """Every endpoint's detectable p95 change when the run is compared with itself as the
+    baseline, each endpoint under its own rule (the default rule sets aside what it cannot decide)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    every = folder.parent / "every.yaml"
+    base = REPO / "thresholds" / "ci.yaml"
+    every.write_text(f'version: 1\nextends: {base}\nregression:\n  endpoints:\n    "*": {{ p95: "+20%" }}\n')
+    finished = perfgate("compare", str(path), str(path), "--thresholds", str(every), "--report-dir", str(folder))
+    assert finished.returncode in (0, 5), finished.output
+    result = json.loads((folder / "result.json").read_text())
+    return {
+        c["endpoint"]: c["detectable"]
+        for c in result["checks"]
+        if c["kind"] == "regression" and c["endpoint"] in result["endpoints"] and c["detectable"]
+    }
+
+
+def test_plan_from_a_run_agrees_with_the_detectable_change_of_that_run(measured, tmp_path):
+    path = measured[0]
+    seconds = round(json.loads(path.read_text())["measurement"]["measured_s"])
+    planned = perfgate("plan", "--from", str(path), "--run-time", f"{seconds}s")
+    assert "each at its own rate" in planned.stdout, planned.output
+    real = real_detectable(path, tmp_path / "self")
+    ratio = math.log1p(statistics.median(real.values())) / math.log1p(plan_row(planned, seconds))
+    assert FROM_RATIO[0] <= ratio <= FROM_RATIO[1], (ratio, planned.stdout, sorted(real.values()))
+
+
 def test_plan_agrees_with_the_detectable_change_of_a_real_run_of_that_size(measured, tmp_path):
     path = measured[0]
     run = read_baseline(path).runs[0]
@@ -104,22 +141,9 @@ def test_plan_agrees_with_the_detectable_change_of_a_real_run_of_that_size(measu
         *("--rps", f"{rps:.1f}", "--endpoints", str(len(compared)), "--spread", f"{spread:.2f}"),
         *("--inflation", f"{inflation:.2f}", "--run-time", f"{seconds}s"),
     )
-    assert planned.returncode == 0, planned.output
-    row = next(line for line in planned.stdout.splitlines() if "<- --run-time" in line)
-    plan_detectable = float(row.split()[2].rstrip("%")) / 100
-    rejudged = tmp_path / "self"
-    shutil.rmtree(rejudged, ignore_errors=True)
-    # an endpoint rule on every endpoint: the default rule sets aside the checks it cannot decide
-    every = tmp_path / "every.yaml"
-    base = REPO / "thresholds" / "ci.yaml"
-    every.write_text(f'version: 1\nextends: {base}\nregression:\n  endpoints:\n    "*": {{ p95: "+20%" }}\n')
-    finished = perfgate("compare", str(path), str(path), "--thresholds", str(every), "--report-dir", str(rejudged))
-    assert finished.returncode in (0, 5), finished.output
-    checks = json.loads((rejudged / "result.json").read_text())["checks"]
-    real = [
-        c["detectable"] for c in checks if c["kind"] == "regression" and c["endpoint"] in compared and c["detectable"]
-    ]
-    assert len(real) >= len(compared) // 2, checks
+    plan_detectable = plan_row(planned, seconds)
+    real = [change for key, change in real_detectable(path, tmp_path / "self").items() if key in compared]
+    assert len(real) >= len(compared) // 2, real
     ratio = math.log1p(statistics.median(real)) / math.log1p(plan_detectable)
     assert PLAN_RATIO[0] <= ratio <= PLAN_RATIO[1], (ratio, planned.stdout, sorted(real))
 

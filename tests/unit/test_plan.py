@@ -1,4 +1,5 @@
-"""perfgate plan: the comparison on synthetic runs, against what its variance composition implies."""
+"""perfgate plan: the comparison on synthetic runs, against what its variance composition implies, and
+on a trial run's own endpoints scaled to the planned length."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import math
 
 import pytest
 
-from perfgate.core.plan import Workload, detectable, floor, run_time_for, synthetic_histogram
+from perfgate.core.baseline import RunData
+from perfgate.core.buckets import bucket_ms
+from perfgate.core.plan import SHAPE_REQUESTS, Workload, detectable, floor, run_time_for, synthetic_histogram
 from perfgate.core.profile import DEFAULT_REGRESSION
 from perfgate.core.sampling import normal_quantile
 
@@ -69,3 +72,53 @@ def test_a_run_with_the_requests_a_percentile_needs_is_compared_however_inflated
     assert detectable(inflated, 14, DEFAULT_REGRESSION, 0.2) is not None
     assert detectable(inflated, 14, DEFAULT_REGRESSION, 0.2) > detectable(inflated, 15, DEFAULT_REGRESSION, 0.2)
     assert detectable(Workload(rps=6, endpoints=6), 50, DEFAULT_REGRESSION, 0.2) is None  # 50 requests: too few
+
+
+# --- from a trial run ------------------------------------------------------------------------
+
+
+def trial_run(histograms: dict[str, dict[int | float, int]], seconds: float = 60.0) -> RunData:
+    endpoints = {
+        f"GET /{name}": {
+            "method": "GET",
+            "name": f"/{name}",
+            "requests": sum(histogram.values()),
+            "failures": 0,
+            "histogram": {str(b): c for b, c in histogram.items()},
+        }
+        for name, histogram in histograms.items()
+    }
+    return RunData("trial", endpoints, measured_s=seconds)
+
+
+def test_a_trial_of_log_normal_endpoints_plans_as_the_synthetic_workload_does():
+    run = trial_run({f"e{i}": synthetic_histogram(3000, 2.5) for i in range(6)})
+    workload, left_out = Workload.from_run(run, "p95")
+    assert left_out == []
+    assert (workload.endpoints, workload.rps) == (6, pytest.approx(300.0))
+    assert workload.spread == pytest.approx(2.5, rel=0.05)
+    synthetic = Workload(rps=300, endpoints=6, spread=2.5)
+    for seconds in (30, 120):
+        planned = detectable(workload, seconds, DEFAULT_REGRESSION, 0.2)
+        assert planned == pytest.approx(detectable(synthetic, seconds, DEFAULT_REGRESSION, 0.2), rel=0.1)
+
+
+def test_a_heavier_tail_than_the_log_normal_of_the_same_p95_over_p50_needs_a_longer_run():
+    """The synthetic plan's optimism: above p95 the responses thin out slowly, the density at p95
+    is lower, so its estimate is wider than a log-normal's with the same spread."""
+    body = synthetic_histogram(3000, 2.5)
+    heavy = {b: c for b, c in body.items() if b <= 50.0 * 2.5}
+    tail = 3000 - sum(heavy.values())  # the top 5%, spread evenly in log space up to 40x the p95
+    steps = [50.0 * 2.5 * 40 ** ((i + 1) / tail) for i in range(tail)]
+    for ms in steps:
+        heavy[bucket_ms(ms)] = heavy.get(bucket_ms(ms), 0) + 1
+    workload, _ = Workload.from_run(trial_run({f"e{i}": heavy for i in range(6)}), "p95")
+    synthetic = Workload(rps=300, endpoints=6, spread=workload.spread)
+    assert detectable(workload, 60, DEFAULT_REGRESSION, 0.2) > 1.1 * detectable(synthetic, 60, DEFAULT_REGRESSION, 0.2)
+
+
+def test_endpoints_with_too_few_requests_for_a_shape_are_left_out_and_named():
+    run = trial_run({"busy": synthetic_histogram(3000, 2.5), "rare": synthetic_histogram(SHAPE_REQUESTS - 1, 2.5)})
+    workload, left_out = Workload.from_run(run, "p95")
+    assert (workload.endpoints, left_out) == (1, ["GET /rare"])
+    assert workload.rps == pytest.approx(50.0)
