@@ -10,7 +10,7 @@ import math
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from perfgate.core.model import CONFIG_ERROR_EXIT_CODE
 from perfgate.core.trend import DEFAULT_WINDOW
@@ -323,50 +323,61 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _planned_workload(args: argparse.Namespace) -> tuple[Workload | None, str]:
     """The workload to plan for and how to describe it, or None and what is wrong with the options."""
+    given = {"rps": args.rps, "endpoints": args.endpoints, "spread": args.spread, "inflation": args.inflation}
+    stated = {name: value for name, value in given.items() if value is not None}
+    if args.trial is None:
+        return _stated_workload(stated, args.metric)
+    if stated:
+        clash = ", ".join(f"--{name}" for name in stated)
+        return None, f"--from {args.trial} measures what {clash} would state: give one or the other"
+    return _trial_workload(args.trial, args.metric)
+
+
+def _stated_workload(stated: dict[str, Any], metric: str) -> tuple[Workload | None, str]:
+    from perfgate.core.plan import Workload
+
+    missing = [f"--{name}" for name in ("rps", "endpoints") if name not in stated]
+    if missing:
+        return None, f"give {' and '.join(missing)}, or --from a result.json of a trial run"
+    bounds = {"rps": 0, "endpoints": 0, "spread": 1, "inflation": 0}
+    problems = [
+        f"--{name}: expected more than {bounds[name]:g}, found {value:g}"
+        for name, value in stated.items()
+        if value <= bounds[name]
+    ]
+    if problems:
+        return None, "; ".join(problems)
+    workload = Workload(**stated, metric=metric)
+    return workload, (
+        f"{workload.rps:g} requests/s over {workload.endpoints} endpoints "
+        f"({workload.rps / workload.endpoints:.3g}/s each), p95/p50 {workload.spread:g}, "
+        f"variance inflation x{workload.inflation:g}"
+    )
+
+
+def _trial_workload(path: str, metric: str) -> tuple[Workload | None, str]:
     from perfgate.core import plan as planning
     from perfgate.core.baseline import BaselineError, run_data
     from perfgate.core.model import RESULT_SCHEMA
     from perfgate.store.results import read_json
 
-    given = {"rps": args.rps, "endpoints": args.endpoints, "spread": args.spread, "inflation": args.inflation}
-    if args.trial is None:
-        missing = [f"--{name}" for name in ("rps", "endpoints") if given[name] is None]
-        if missing:
-            return None, f"give {' and '.join(missing)}, or --from a result.json of a trial run"
-        bounds = {"rps": 0, "endpoints": 0, "spread": 1, "inflation": 0}
-        problems = [
-            f"--{name}: expected more than {bounds[name]:g}, found {value:g}"
-            for name, value in given.items()
-            if value is not None and value <= bounds[name]
-        ]
-        if problems:
-            return None, "; ".join(problems)
-        workload = planning.Workload(**{k: v for k, v in given.items() if v is not None}, metric=args.metric)
-        return workload, (
-            f"{workload.rps:g} requests/s over {workload.endpoints} endpoints "
-            f"({workload.rps / workload.endpoints:.3g}/s each), p95/p50 {workload.spread:g}, "
-            f"variance inflation x{workload.inflation:g}"
-        )
-    both = [f"--{name}" for name, value in given.items() if value is not None]
-    if both:
-        return None, f"--from {args.trial} measures what {', '.join(both)} would state: give one or the other"
     try:
-        data = read_json(args.trial, "trial run's result")
+        data = read_json(path, "trial run's result")
     except BaselineError as error:
         return None, str(error)
     if data["schema"] != RESULT_SCHEMA:
-        return None, f"--from {args.trial}: expected one run's result.json, found a merged baseline"
-    workload, left_out = planning.Workload.from_run(run_data(data, args.trial), args.metric)
+        return None, f"--from {path}: expected one run's result.json, found a merged baseline"
+    workload, left_out = planning.Workload.from_run(run_data(data, path), metric)
     if not workload.endpoints:
         return None, (
-            f"--from {args.trial}: no endpoint has the {planning.SHAPE_REQUESTS} requests that give a shape to scale: "
+            f"--from {path}: no endpoint has the {planning.SHAPE_REQUESTS} requests that give a shape to scale: "
             "run the trial longer"
         )
     skipped = (
         f"; left out with fewer than {planning.SHAPE_REQUESTS} requests: {', '.join(left_out)}" if left_out else ""
     )
     return workload, (
-        f"{args.trial}: {workload.rps:.3g} requests/s over {workload.endpoints} endpoints, each at its own rate, "
+        f"{path}: {workload.rps:.3g} requests/s over {workload.endpoints} endpoints, each at its own rate, "
         f"response times and variance inflation (median p95/p50 {workload.spread:.2g}, inflation "
         f"x{workload.inflation:.2g}){skipped}"
     )

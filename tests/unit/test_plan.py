@@ -3,16 +3,21 @@ on a trial run's own endpoints scaled to the planned length."""
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
 import math
+from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
-from perfgate.core.baseline import RunData
+from perfgate.cli import main
+from perfgate.core.baseline import Baseline, RunData, merge
 from perfgate.core.buckets import bucket_ms
 from perfgate.core.plan import SHAPE_REQUESTS, Workload, detectable, floor, run_time_for, synthetic_histogram
 from perfgate.core.profile import DEFAULT_REGRESSION
 from perfgate.core.sampling import normal_quantile
+from tests.unit import synthetic
 
 Z90 = normal_quantile(0.95)
 
@@ -122,3 +127,46 @@ def test_endpoints_with_too_few_requests_for_a_shape_are_left_out_and_named():
     workload, left_out = Workload.from_run(run, "p95")
     assert (workload.endpoints, left_out) == (1, ["GET /rare"])
     assert workload.rps == pytest.approx(50.0)
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def plan_command(*args: str) -> tuple[int, str, str]:
+    out, errors = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(errors):
+        code = main(["plan", *args])
+    return code, out.getvalue(), errors.getvalue()
+
+
+def test_plan_from_a_result_names_it_and_plans_each_endpoint_at_its_own_rate(tmp_path):
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(synthetic.result_document(synthetic.run(1, count=600, windows=12))))
+    code, out, errors = plan_command("--from", str(path), "--run-time", "45s")
+    assert code == 0, errors
+    assert f"{path}: 60 requests/s over 6 endpoints, each at its own rate" in out
+    assert "<- --run-time" in out and "+20% on p95 needs" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((), "give --rps and --endpoints, or --from a result.json of a trial run"),
+        (("--rps", "100"), "give --endpoints, or --from"),
+        (("--rps", "0", "--endpoints", "4", "--spread", "1"), "--rps: expected more than 0, found 0; --spread"),
+        (("--from", "trial.json", "--rps", "100"), "--from trial.json measures what --rps would state"),
+        (("--from", "missing.json"), "missing.json: trial run's result file not found"),
+    ],
+)
+def test_plan_says_which_options_are_missing_or_clash(args, expected):
+    code, _, errors = plan_command(*args)
+    assert code == 2
+    assert expected in errors, errors
+
+
+def test_plan_from_a_merged_baseline_asks_for_one_run(tmp_path):
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(merge([Baseline("a", [synthetic.run(1)]), Baseline("b", [synthetic.run(2)])])))
+    code, _, errors = plan_command("--from", str(path))
+    assert code == 2
+    assert "expected one run's result.json, found a merged baseline" in errors, errors
