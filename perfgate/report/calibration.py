@@ -165,7 +165,7 @@ def render_table(calibration: Calibration) -> str:
     out += [f"left out: {item}" for item in calibration.left_out]
     out.append(
         f"queueing widens a run's p95 variance x{calibration.inflation:.2g} (median over endpoints and runs; "
-        f"perfgate plan --inflation {calibration.inflation:.2g} plans with it)"
+        f"perfgate plan --from one of these result.json files plans with each endpoint's own)"
     )
     out.append(
         f"an unchanged build breaches any of the {calibration.limit_count} limits in about "
