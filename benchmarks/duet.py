@@ -137,7 +137,7 @@ def judge(folder: Path, runs: list[str], fixed: dict[str, Any]) -> dict[str, Any
         "injected_endpoint": INJECTED,
         "injected_ms": {arm: _injection(arm, fixed["p95_ms"]) for arm in DUET_ARMS if arm != "A"},
         "runs_done": {arm: sum(1 for a, _ in stored if a == arm) for arm in [*DUET_ARMS, *SEQUENTIAL]},
-        "runs_planned": {arm: ["A", *runs].count(arm) for arm in [*DUET_ARMS, *SEQUENTIAL]},
+        "runs_planned": {arm: [*["A"] * len(SIZING), *runs].count(arm) for arm in [*DUET_ARMS, *SEQUENTIAL]},
         **{method: _figures(rows) for method, rows in judged.items()},
         "interference": _interference(judged["duet"]),
         "noise": _noise(duets, sequential_a),
