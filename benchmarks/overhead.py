@@ -7,9 +7,10 @@ On a shared VM runs of the same arm a minute apart differ by up to +-17% in requ
 sequential pairs fix the median to a few percent at best. The side-by-side setup takes that
 noise out as a duet does: both arms run at once, each generator against a demo API of its own,
 both generators pinned to one CPU and both servers to another. The scheduler gives the two
-generators equal shares of their CPU, and each is saturated (its server has CPU to spare), so the
-ratio of their requests/s is the inverse ratio of their CPU per request; a slow moment of the
-machine slows both. The arms swap servers and start order from pair to pair."""
+generators equal shares of their CPU, so while the servers have CPU to spare (recorded per pair)
+the ratio of their requests/s is the inverse ratio of their CPU per request; a slow moment of the
+machine slows both. Servers near 100% set the rate themselves and pull the ratio towards 1.
+The arms swap servers and start order from pair to pair."""
 
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def _side_by_side(
         busy = []
         for index in range(pairs):
             before = sum(cpu_seconds(s.process.pid) for s in servers)
-            order = list(arms) if index % 2 == 0 else list(arms)[::-1]
+            order = list(arms)[:: 1 if index % 2 == 0 else -1]
             hosts = [s.url for s in (servers if index % 4 < 2 else servers[::-1])]
             with ThreadPoolExecutor(len(order)) as pool:
                 started = {
@@ -114,7 +115,6 @@ def _side_by_side(
     finally:
         for server in servers:
             server.stop()
-    # below 100: the servers' CPU had time to spare, so the generators were the limit
     return _figures(runs, users, user_class, run_time, pairs) | {"servers_cpu_percent": spread(busy)}
 
 
