@@ -17,7 +17,13 @@ from tests.processes import REPO, Finished, get_json, run_bounded
 
 STATUS = "GET /api/v1/builds/:id/status"
 # The guide's case: an absolute limit that a 450 ms slowdown of the status endpoint still passes.
-PROFILE = 'version: 1\nextends: {ci}\nendpoints:\n  "GET /api/v1/builds/:id/status": {{ p95: "< 800ms" }}\n'
+# The shift shared by every endpoint is not judged here: the two runs are sequential on a shared CI
+# machine, whose slower minutes shift every endpoint at once (the duet benchmark: 8 of 30 unchanged
+# sequential runs flagged by that check alone; on CI it once flagged beside the status endpoint).
+PROFILE = (
+    "version: 1\nextends: {ci}\nregression:\n  global_shift: off\n"
+    'endpoints:\n  "GET /api/v1/builds/:id/status": {{ p95: "< 800ms" }}\n'
+)
 
 
 def perfgate(*args: str) -> Finished:
