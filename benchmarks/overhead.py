@@ -5,12 +5,14 @@ pair as a ratio.
 
 On a shared VM runs of the same arm a minute apart differ by up to +-17% in requests/s, so
 sequential pairs fix the median to a few percent at best. The side-by-side setup takes that
-noise out as a duet does: both arms run at once, each generator against a demo API of its own,
-both generators pinned to one CPU and both servers to another. The scheduler gives the two
-generators equal shares of their CPU, so while the servers have CPU to spare (recorded per pair)
+noise out as a duet does: both arms run at once, each generator against a target of its own,
+both generators pinned to one CPU and both targets to another. The scheduler gives the two
+generators equal shares of their CPU, so while the targets have CPU to spare (recorded per pair)
 the ratio of their requests/s is the inverse ratio of their CPU per request; a slow moment of the
-machine slows both. Servers near 100% set the rate themselves and pull the ratio towards 1.
-The arms swap servers and start order from pair to pair."""
+machine slows both. The targets are benchmarks.light_target, not the demo API: /healthz on the
+demo API costs the server about as much CPU per request as the generator (~140 µs here), so two
+of them on one CPU ran at 93% and partly set the rate, which pulls the ratio towards 1.
+The arms swap targets and start order from pair to pair."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from benchmarks.harness import (
     run_locust,
     spread,
 )
+from benchmarks.light_target import start_light_target
 from perfgate.demo.launcher import start_demo_api
 
 SETUPS = {
@@ -39,7 +42,7 @@ SETUPS = {
     "HttpUser at the CI load": ("PacedReader", 50, "overhead.yaml", 5, 15),
 }
 SIDE_BY_SIDE = (
-    "FastHttpUser at saturation, /healthz, side by side on one CPU",
+    "FastHttpUser at saturation, side by side on one CPU, light target",
     "HealthzSaturator",
     20,
     "healthz.yaml",
@@ -90,7 +93,7 @@ def _side_by_side(
     generators_cpu, servers_cpu = cpus
     runs: dict[str, list[Any]] = {"bare": [], "perfgate": []}
     arms = _arms(user_class, users, profile, run_time)
-    servers = [start_demo_api(), start_demo_api()]
+    servers = [start_light_target(), start_light_target()]
     try:
         for server in servers:
             pin(server.process.pid, servers_cpu)

@@ -15,22 +15,32 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from perfgate.core.buckets import count_packed, packed
+from perfgate.core.buckets import count_packed, counted, packed
 
 WIRE_KEY = "perfgate_buckets"  # the histograms in a worker's stats report
 EntryKey = tuple[str, str]  # Locust's key of an entry: (name, method)
+# Response times an entry keeps before counting them when nothing reads them first (the live loop,
+# a window, a worker's report every 3 s all do): ~0.3 MB an entry at most.
+COUNT_EVERY = 10_000
 
 
 class FineHistograms:
-    """The three-digit histograms of one Locust RequestStats, by entry: counted here, or on a
-    master received from the workers and counted when read."""
+    """The three-digit histograms of one Locust RequestStats, by entry: the response times logged
+    here (locust/patches.py puts them in `waiting`), counted in batches when read or when
+    COUNT_EVERY of an entry wait; or on a master, received from the workers and counted when read."""
 
     def __init__(self) -> None:
         self.counts: defaultdict[EntryKey, Counter[int | float]] = defaultdict(Counter)
+        self.waiting: defaultdict[EntryKey, list[float]] = defaultdict(list)
         self.received: defaultdict[EntryKey, list[bytes]] = defaultdict(list)
         self.received_off_grid: defaultdict[EntryKey, list[dict[int | float, int]]] = defaultdict(list)
 
+    def count_waiting(self, key: EntryKey) -> None:
+        self.counts[key].update(counted(self.waiting.pop(key, [])))
+
     def histogram(self, key: EntryKey) -> Counter[int | float]:
+        if key in self.waiting:
+            self.count_waiting(key)
         if key in self.received:
             count_packed(self.counts[key], self.received.pop(key), self.received_off_grid.pop(key, ()))
         return self.counts.get(key, Counter())
@@ -38,6 +48,8 @@ class FineHistograms:
     def report(self) -> list[list[Any]]:
         """What was counted since the last report, packed, for a worker's stats report; counting
         starts again from nothing, as Locust's entries do when it sends them."""
+        for key in list(self.waiting):
+            self.count_waiting(key)
         taken, self.counts = self.counts, defaultdict(Counter)
         return [[name, method, *packed(histogram)] for (name, method), histogram in taken.items()]
 
@@ -49,6 +61,7 @@ class FineHistograms:
 
     def clear(self) -> None:
         self.counts.clear()
+        self.waiting.clear()
         self.received.clear()
         self.received_off_grid.clear()
 

@@ -1,7 +1,7 @@
 """What perfgate changes in Locust itself, on every process:
 
 - `RequestStats`: every stats object gets perfgate's three-digit histograms (locust/histograms.py)
-  beside Locust's own, counted in `log_request` and cleared with Locust's (`reset_all`,
+  beside Locust's own, fed by `log_request` and cleared with Locust's (`reset_all`,
   `clear_all`); Locust's entries keep Locust's rounding;
 - `RequestStats.log_request` / `log_error`: secrets and control characters out of request names,
   request types and error messages before Locust keeps them (core.redact, core.inert);
@@ -25,11 +25,10 @@ from locust.clients import HttpSession
 from locust.contrib.fasthttp import FastHttpUser
 from locust.stats import RequestStats, StatsError
 
-from perfgate.core.buckets import bucket_ms
 from perfgate.core.inert import inert
 from perfgate.core.redact import RedactedNames, redact
 from perfgate.locust import MASTER_LOST_AFTER_S
-from perfgate.locust.histograms import FineHistograms
+from perfgate.locust.histograms import COUNT_EVERY, FineHistograms
 
 
 class RequestTimeout:
@@ -65,15 +64,18 @@ def _log_redacted_request(
     response_time: float | None,
     length: int,
     _clean: RedactedNames = _NAMES,
-    _bucket: Any = bucket_ms,
 ) -> None:
     """Locust's own log_request (the total, then the endpoint's entry) with the name redacted,
-    and the request counted in perfgate's three-digit histogram of the entry too."""
+    and the response time kept for perfgate's three-digit histogram of the entry, which counts
+    them in batches."""
     key = (_clean[name], _clean[method])
     self.total.log(response_time, length)
     self.entries[key].log(response_time, length)
     if response_time is not None:  # Locust counts such a request but has no time for it
-        self.perfgate_buckets.counts[key][_bucket(response_time)] += 1
+        waiting = self.perfgate_buckets.waiting[key]
+        waiting.append(response_time)
+        if len(waiting) >= COUNT_EVERY:
+            self.perfgate_buckets.count_waiting(key)
 
 
 def _stats_with_buckets(self: RequestStats, *args: Any, **kwargs: Any) -> None:

@@ -1,8 +1,9 @@
 import random
+from collections import Counter
 
 import pytest
 
-from perfgate.core.buckets import bucket_ms, bucket_width_ms, rounded_bucket_ms
+from perfgate.core.buckets import bucket_ms, bucket_width_ms, counted, grid, rounded_bucket_ms
 from perfgate.core.model import _stored, histogram_of
 
 
@@ -52,3 +53,15 @@ def test_the_grid_lookup_is_the_formula_it_is_built_from():
     for ms in [10 ** draw.uniform(-3.5, 7.5) for _ in range(100_000)] + [0, -1, 1e-9, 2e8]:
         looked_up, rounded = bucket_ms(ms), rounded_bucket_ms(ms)
         assert (looked_up, type(looked_up)) == (rounded, type(rounded)), ms
+
+
+def test_counting_a_batch_puts_every_time_where_the_lookup_does():
+    """Ties (a time exactly on a midpoint goes up), repeats, ints, and times off the grid too."""
+    draw = random.Random(9)
+    _, midpoints = grid()
+    times = [draw.lognormvariate(1.5, 2.5) for _ in range(50_000)]
+    times += [*draw.sample(midpoints, 500), 147, 147, 3, 0, -2, 1e-9, 2e8, 2e8, *times[:1_000]]
+    expected = Counter(map(bucket_ms, times))
+    batch = draw.sample(times, len(times))
+    assert counted(batch) == expected
+    assert counted([]) == Counter()
