@@ -4,7 +4,8 @@ The side-by-side overhead setup measures the generators' cost per request only w
 has CPU to spare: the demo API's /healthz on gevent's WSGI server costs about as much CPU per
 request as a FastHttpUser generator does to send it, so two of them on one CPU ran at 93% and
 partly set the rate. This one answers every request with the same small JSON body from an asyncio
-protocol (HTTP/1.1 keep-alive, requests without a body), a few times cheaper per request.
+protocol (HTTP/1.1 keep-alive, requests without a body): 16 µs of CPU a request here against
+the demo API's 140 µs.
 
 Run as `python -m benchmarks.light_target`: it prints its URL and exits when its standard input
 closes, so that it cannot outlive the benchmark that started it."""
