@@ -170,16 +170,6 @@ def _totals(stats_csv: Path) -> tuple[int, float]:
     return (int(total["Request Count"]), float(total["Requests/s"])) if total else (0, 0.0)
 
 
-def requests_by_second(folder: Path) -> dict[int, int]:
-    """Locust's running total of requests at each second of the run (its stats history CSV)."""
-    history = folder / "locust_stats_history.csv"
-    if not history.is_file():
-        return {}
-    with history.open() as rows:
-        rows_of_total = (row for row in csv.DictReader(rows) if row["Name"] == "Aggregated")
-        return {int(row["Timestamp"]): int(row["Total Request Count"]) for row in rows_of_total}
-
-
 def machine() -> str:
     return (
         f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()} {platform.release()}, "

@@ -9,10 +9,12 @@ noise out as a duet does: both arms run at once, each generator against a target
 both generators pinned to one CPU and both targets to another. The scheduler gives the two
 generators equal shares of their CPU, so while the targets have CPU to spare (recorded per pair)
 the ratio of their requests/s is the inverse ratio of their CPU per request; a slow moment of the
-machine slows both. Only the seconds in which both generators were sending count
+machine slows both. Only a window in which both generators were sending counts
 (`rps_ratio_both_sending`): perfgate's arm starts its load later (its import) and ends later, and
 in the seconds the other generator is not running it has the CPU to itself; the whole-run ratio
-(`rps_ratio`) counts those too. The targets are benchmarks.light_target, not the demo API: /healthz on the
+(`rps_ratio`) counts those too. The window's requests are counted by the targets, both read at
+the same instants (benchmarks.light_target says why not from Locust's stats history). The targets
+are benchmarks.light_target, not the demo API: /healthz on the
 demo API costs the server about as much CPU per request as the generator (~140 µs here), so two
 of them on one CPU ran at 93% and partly set the rate, which pulls the ratio towards 1.
 The arms swap targets and start order from pair to pair."""
@@ -21,8 +23,11 @@ from __future__ import annotations
 
 import os
 import statistics
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +38,10 @@ from benchmarks.harness import (
     cpu_seconds,
     median_interval,
     pin,
-    requests_by_second,
     run_locust,
     spread,
 )
-from benchmarks.light_target import start_light_target
+from benchmarks.light_target import LightTarget, start_light_target
 from perfgate.demo.launcher import start_demo_api
 
 SETUPS = {
@@ -51,7 +55,7 @@ SIDE_BY_SIDE = (
     "HealthzSaturator",
     20,
     "healthz.yaml",
-    15,
+    21,
     12,
 )
 
@@ -95,53 +99,93 @@ def _pairs(
 def _side_by_side(
     user_class: str, users: int, profile: str, pairs: int, run_time: int, cpus: tuple[str, str], folder: Path
 ) -> dict[str, Any]:
+    """`pairs` pairs of bare Locust beside perfgate, and after every other one a control pair of
+    bare Locust beside bare Locust, which measures what the setup itself makes of two equal arms."""
     generators_cpu, servers_cpu = cpus
     runs: dict[str, list[Any]] = {"bare": [], "perfgate": []}
     arms = _arms(user_class, users, profile, run_time)
+    control = {"bare": arms["bare"], "bare again": arms["bare"]}
     servers = [start_light_target(), start_light_target()]
     try:
         for server in servers:
             pin(server.process.pid, servers_cpu)
-        busy = []
+        busy, ratios, control_ratios, controls = [], [], [], 0
         for index in range(pairs):
             before = sum(cpu_seconds(s.process.pid) for s in servers)
-            order = list(arms)[:: 1 if index % 2 == 0 else -1]
-            hosts = [s.url for s in (servers if index % 4 < 2 else servers[::-1])]
-            with ThreadPoolExecutor(len(order)) as pool:
-                started = {
-                    arm: pool.submit(
-                        run_locust,
-                        replace(arms[arm], host=host, cpus=generators_cpu),
-                        folder / "side-by-side" / f"{arm}-{index}",
-                    )
-                    for arm, host in zip(order, hosts, strict=True)
-                }
-            for arm, future in started.items():
-                runs[arm].append(future.result())
-            used = sum(cpu_seconds(s.process.pid) for s in servers) - before
-            busy.append(round(used / run_time * 100, 1))  # they serve only while the load runs
+            pair, ratio = _pair(arms, index, servers, generators_cpu, folder / "side-by-side")
+            busy.append(round((sum(cpu_seconds(s.process.pid) for s in servers) - before) / run_time * 100, 1))
+            for arm, run in pair.items():
+                runs[arm].append(run)
+            ratios += [ratio] if ratio is not None else []
+            if index % 2 == 0:
+                _, ratio = _pair(control, index, servers, generators_cpu, folder / "side-by-side-control")
+                controls += 1
+                control_ratios += [ratio] if ratio is not None else []
     finally:
         for server in servers:
             server.stop()
-    both = [_both_sending(a, b) for a, b in zip(runs["bare"], runs["perfgate"], strict=True)]
-    ratios = [ratio for ratio in both if ratio is not None]
     return _figures(runs, users, user_class, run_time, pairs) | {
         "servers_cpu_percent": spread(busy),
         "rps_ratio_both_sending": spread(ratios),
         "rps_ratio_both_sending_median_ci95": median_interval(ratios),
+        "control_pairs": controls,
+        "control_rps_ratio_both_sending": spread(control_ratios),
+        "control_rps_ratio_both_sending_median_ci95": median_interval(control_ratios),
     }
 
 
-def _both_sending(bare: LocustRun, gated: LocustRun) -> float | None:
-    """perfgate ÷ bare requests over the seconds both ran, their first and last second left out
-    (spawning, stopping); None with fewer than three such seconds."""
-    counts = requests_by_second(bare.folder), requests_by_second(gated.folder)
-    seconds = sorted(counts[0].keys() & counts[1].keys())[1:-1]
-    if len(seconds) < 3:
+def _pair(
+    commands: dict[str, LocustCommand], index: int, servers: list[LightTarget], cpus: str, folder: Path
+) -> tuple[dict[str, LocustRun], float | None]:
+    """The two arms at once on `cpus`, each against a light target of its own; the arms swap start
+    order every pair and targets every other pair. The requests/s of the second arm ÷ the first's
+    over a window in which both were sending (None if too short)."""
+    order = list(commands)[:: 1 if index % 2 == 0 else -1]
+    targets = dict(zip(order, servers if index % 4 < 2 else servers[::-1], strict=True))
+    with ThreadPoolExecutor(len(order)) as pool:
+        started = {
+            arm: pool.submit(
+                run_locust,
+                replace(commands[arm], host=targets[arm].url, cpus=cpus),
+                folder / f"{arm.replace(' ', '-')}-{index}",
+            )
+            for arm in order
+        }
+        served = _served_while(
+            lambda: not all(future.done() for future in started.values()), [targets[arm] for arm in commands]
+        )
+    return {arm: future.result() for arm, future in started.items()}, same_window_ratio(served)
+
+
+Reading = tuple[float, int, int]  # (monotonic time, served by the first target, by the second)
+
+
+def _served_while(running: Callable[[], bool], targets: list[LightTarget], every_s: float = 0.1) -> list[Reading]:
+    readings = []
+    while running():
+        first, second = (target.served() for target in targets)
+        readings.append((time.monotonic(), first, second))
+        time.sleep(every_s)
+    return readings
+
+
+def same_window_ratio(readings: list[Reading], trim_s: float = 1.0, least_s: float = 3.0) -> float | None:
+    """What the second target served ÷ what the first served, between two readings of both: from
+    `trim_s` after the later of the two began serving (spawning) to `trim_s` before the earlier
+    stopped (stopping). None when that leaves under `least_s` or the first served nothing."""
+    served = []
+    for target in (1, 2):
+        grew = [now[0] for before, now in pairwise(readings) if now[target] > before[target]]
+        if not grew:
+            return None
+        served.append((grew[0], grew[-1]))
+    begin = max(first for first, _ in served) + trim_s
+    end = min(last for _, last in served) - trim_s
+    inside = [reading for reading in readings if begin <= reading[0] <= end]
+    if len(inside) < 2 or inside[-1][0] - inside[0][0] < least_s:
         return None
-    first, last = seconds[0], seconds[-1]
-    sent = [count[last] - count[first] for count in counts]
-    return sent[1] / sent[0] if sent[0] else None
+    first_served, second_served = (inside[-1][k] - inside[0][k] for k in (1, 2))
+    return second_served / first_served if first_served else None
 
 
 def _figures(runs: dict[str, list[Any]], users: int, user_class: str, run_time: int, pairs: int) -> dict[str, Any]:
@@ -183,12 +227,19 @@ def summary(data: dict[str, Any]) -> list[str]:
             f" {row['cpu_per_request_ratio'].get('median', 0):.3f} |"
         )
     lines += [
-        f"\n{name}: over the seconds both generators were sending, perfgate ÷ bare"
+        f"\n{name}: over a window in which both generators were sending (counted by the targets), perfgate ÷ bare"
         f" {_min_median_max(row['rps_ratio_both_sending'])}, the median's 95% CI"
         f" {_interval(row['rps_ratio_both_sending_median_ci95'])} (the table's ratio also counts the"
         " seconds one of them ran alone)."
         for name, row in data.items()
         if "rps_ratio_both_sending" in row
+    ]
+    lines += [
+        f"\n{name}, control: {row['control_pairs']} pairs of bare Locust beside bare Locust in the same run,"
+        f" second ÷ first {_min_median_max(row['control_rps_ratio_both_sending'])}, the median's 95% CI"
+        f" {_interval(row['control_rps_ratio_both_sending_median_ci95'])} (what the setup makes of two equal arms)."
+        for name, row in data.items()
+        if row.get("control_pairs")
     ]
     lines += [
         f"\n{name}: the two servers used {row['servers_cpu_percent'].get('median', 0):.0f}% of their CPU"
