@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from perfgate.core.baseline import Baseline, RunData, pooled
 from perfgate.core.buckets import grid
@@ -84,13 +86,31 @@ class Workload:
 
 def synthetic_histogram(requests: int, spread: float, quantile_of_spread: float = 0.95) -> dict[int | float, int]:
     """`requests` response times of a log-normal with median MEDIAN_MS and the given p95/p50, on
-    perfgate's buckets; the counts are the rounded cumulative shares, so they add up exactly."""
+    perfgate's buckets."""
     sigma = math.log(spread) / normal_quantile(quantile_of_spread)
     buckets, midpoints = grid()
+    below = statistics.NormalDist().cdf
+    shares = (
+        (bucket, 1.0 if math.isinf(upper) else below(math.log(upper / MEDIAN_MS) / sigma))
+        for bucket, upper in zip(buckets, [*midpoints, math.inf], strict=True)
+    )
+    return _counted(shares, requests)
+
+
+def scaled(histogram: dict[int | float, int], requests: int) -> dict[int | float, int]:
+    """The same shape with `requests` in all."""
+    total = sum(histogram.values())
+    buckets = sorted(histogram)
+    shares = (seen / total for seen in accumulate(histogram[bucket] for bucket in buckets))
+    return _counted(zip(buckets, shares, strict=True), requests)
+
+
+def _counted(shares: Iterable[tuple[int | float, float]], requests: int) -> dict[int | float, int]:
+    """Counts of `requests` from each bucket's cumulative share, in the buckets' order: rounded
+    cumulative counts, so that they add up to `requests` exactly."""
     histogram: dict[int | float, int] = {}
     below = 0
-    for bucket, upper in zip(buckets, [*midpoints, math.inf], strict=True):
-        share = 1.0 if math.isinf(upper) else statistics.NormalDist().cdf(math.log(upper / MEDIAN_MS) / sigma)
+    for bucket, share in shares:
         cumulative = round(requests * share)
         if cumulative > below:
             histogram[bucket] = cumulative - below
@@ -98,20 +118,6 @@ def synthetic_histogram(requests: int, spread: float, quantile_of_spread: float 
         if below == requests:
             break
     return histogram
-
-
-def scaled(histogram: dict[int | float, int], requests: int) -> dict[int | float, int]:
-    """The same shape with `requests` in all: rounded cumulative shares, so they add up exactly."""
-    total = sum(histogram.values())
-    found: dict[int | float, int] = {}
-    seen = below = 0
-    for bucket in sorted(histogram):
-        seen += histogram[bucket]
-        cumulative = round(requests * seen / total)
-        if cumulative > below:
-            found[bucket] = cumulative - below
-            below = cumulative
-    return found
 
 
 def _independent(requests: float, inflation: float, metric: str) -> int:
