@@ -117,8 +117,8 @@ def _side_by_side(
             for arm, run in pair.items():
                 runs[arm].append(run)
             ratios += [ratio] if ratio is not None else []
-            if index % 2 == 0:
-                _, ratio = _pair(control, index, servers, generators_cpu, folder / "side-by-side-control")
+            if index % 2 == 0:  # numbered apart, so that the control's arms, too, take turns to start first
+                _, ratio = _pair(control, controls, servers, generators_cpu, folder / "side-by-side-control")
                 controls += 1
                 control_ratios += [ratio] if ratio is not None else []
     finally:
