@@ -14,10 +14,11 @@ machine slows both. Only a window in which both generators were sending counts
 in the seconds the other generator is not running it has the CPU to itself; the whole-run ratio
 (`rps_ratio`) counts those too. The window's requests are counted by the targets, both read at
 the same instants (benchmarks.light_target says why not from Locust's stats history). The targets
-are benchmarks.light_target, not the demo API: /healthz on the
-demo API costs the server about as much CPU per request as the generator (~140 µs here), so two
-of them on one CPU ran at 93% and partly set the rate, which pulls the ratio towards 1.
-The arms swap targets and start order from pair to pair."""
+are benchmarks.light_target, not the demo API: /healthz on the demo API costs the server about as
+much CPU per request as the generator (~140 µs here), so two of them on one CPU ran at 93% and
+partly set the rate, which pulls the ratio towards 1. The arms swap targets and start order from
+pair to pair. Control pairs, bare beside bare, run in between: what the setup makes of two equal
+arms."""
 
 from __future__ import annotations
 
