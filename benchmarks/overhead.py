@@ -105,7 +105,7 @@ def _side_by_side(
     generators_cpu, servers_cpu = cpus
     runs: dict[str, list[Any]] = {"bare": [], "perfgate": []}
     arms = _arms(user_class, users, profile, run_time)
-    control = {"bare": arms["bare"], "bare again": arms["bare"]}
+    control = {"bare": arms["bare"], "bare-again": arms["bare"]}
     servers = [start_light_target(), start_light_target()]
     try:
         for server in servers:
@@ -148,7 +148,7 @@ def _pair(
             arm: pool.submit(
                 run_locust,
                 replace(commands[arm], host=targets[arm].url, cpus=cpus),
-                folder / f"{arm.replace(' ', '-')}-{index}",
+                folder / f"{arm}-{index}",
             )
             for arm in order
         }
@@ -174,14 +174,14 @@ def same_window_ratio(readings: list[Reading], trim_s: float = 1.0, least_s: flo
     """What the second target served ÷ what the first served, between two readings of both: from
     `trim_s` after the later of the two began serving (spawning) to `trim_s` before the earlier
     stopped (stopping). None when that leaves under `least_s` or the first served nothing."""
-    served = []
+    spans = []  # when each target first and last served more than at the reading before
     for target in (1, 2):
         grew = [now[0] for before, now in pairwise(readings) if now[target] > before[target]]
         if not grew:
             return None
-        served.append((grew[0], grew[-1]))
-    begin = max(first for first, _ in served) + trim_s
-    end = min(last for _, last in served) - trim_s
+        spans.append((grew[0], grew[-1]))
+    begin = max(first for first, _ in spans) + trim_s
+    end = min(last for _, last in spans) - trim_s
     inside = [reading for reading in readings if begin <= reading[0] <= end]
     if len(inside) < 2 or inside[-1][0] - inside[0][0] < least_s:
         return None

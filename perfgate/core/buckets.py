@@ -15,9 +15,8 @@ The grid from 1 µs to 10^7 ms is built once, and a response time is found among
 between neighbouring buckets by bisection (`bucket_ms`: 305 ns against Locust's 123 ns rounding,
 benchmarks/per_request.py; the formula cost ~3 µs a call); times outside the grid are rounded by
 the formula the grid is built from. On the per-request path the times are not bucketed one by one
-but counted in batches (`counted`): sorted, then one pair of bisections per bucket that holds any.
-Measured side by side at saturation (benchmarks/overhead.py), a generator bisecting per request sent
-0.969 of bare Locust's requests/s, batched 0.985-0.989.
+but counted in batches (`counted`): sorted, then one pair of bisections per bucket that holds any
+(what each cost a saturated generator: docs/design/locust.md).
 """
 
 from __future__ import annotations

@@ -89,9 +89,9 @@ def synthetic_histogram(requests: int, spread: float, quantile_of_spread: float 
     perfgate's buckets."""
     sigma = math.log(spread) / normal_quantile(quantile_of_spread)
     buckets, midpoints = grid()
-    below = statistics.NormalDist().cdf
+    cdf = statistics.NormalDist().cdf
     shares = (
-        (bucket, 1.0 if math.isinf(upper) else below(math.log(upper / MEDIAN_MS) / sigma))
+        (bucket, 1.0 if math.isinf(upper) else cdf(math.log(upper / MEDIAN_MS) / sigma))
         for bucket, upper in zip(buckets, [*midpoints, math.inf], strict=True)
     )
     return _counted(shares, requests)
