@@ -22,6 +22,7 @@ from types import ModuleType
 
 from benchmarks import (
     accuracy,
+    attribution,
     calibration,
     distributed,
     duet,
@@ -37,6 +38,7 @@ from benchmarks import (
 
 PARTS: dict[str, tuple[str, ModuleType]] = {
     "overhead": ("1. What perfgate costs the generator", overhead),
+    "attribution": ("1b. Where that cost comes from, at saturation", attribution),
     "accuracy": ("2. Percentile accuracy and stats message size", accuracy),
     "scale": ("3. Verdict latency at scale", scale),
     "memory": ("3b. Memory over a long run", memory),

@@ -25,8 +25,9 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
@@ -70,11 +71,11 @@ def measure(quick: bool, folder: Path) -> dict[str, Any]:
         }
     finally:
         demo.stop()
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) >= 2:  # the generators on the first, the servers on the last
+    cpus = side_by_side_cpus()
+    if cpus is not None:
         name, user_class, users, profile, pairs, run_time = SIDE_BY_SIDE
         sizes = (1, 3) if quick else (pairs, run_time)
-        figures[name] = _side_by_side(user_class, users, profile, *sizes, (str(cpus[0]), str(cpus[-1])), folder)
+        figures[name] = _side_by_side(user_class, users, profile, *sizes, cpus, folder)
     return figures
 
 
@@ -106,25 +107,19 @@ def _side_by_side(
     runs: dict[str, list[Any]] = {"bare": [], "perfgate": []}
     arms = _arms(user_class, users, profile, run_time)
     control = {"bare": arms["bare"], "bare-again": arms["bare"]}
-    servers = [start_light_target(), start_light_target()]
-    try:
-        for server in servers:
-            pin(server.process.pid, servers_cpu)
+    with light_targets(servers_cpu) as servers:
         busy, ratios, control_ratios, controls = [], [], [], 0
         for index in range(pairs):
             before = sum(cpu_seconds(s.process.pid) for s in servers)
-            pair, ratio = _pair(arms, index, servers, generators_cpu, folder / "side-by-side")
+            pair, ratio = run_pair(arms, index, servers, generators_cpu, folder / "side-by-side")
             busy.append(round((sum(cpu_seconds(s.process.pid) for s in servers) - before) / run_time * 100, 1))
             for arm, run in pair.items():
                 runs[arm].append(run)
             ratios += [ratio] if ratio is not None else []
             if index % 2 == 0:  # numbered apart, so that the control's arms, too, take turns to start first
-                _, ratio = _pair(control, controls, servers, generators_cpu, folder / "side-by-side-control")
+                _, ratio = run_pair(control, controls, servers, generators_cpu, folder / "side-by-side-control")
                 controls += 1
                 control_ratios += [ratio] if ratio is not None else []
-    finally:
-        for server in servers:
-            server.stop()
     return _figures(runs, users, user_class, run_time, pairs) | {
         "servers_cpu_percent": spread(busy),
         "rps_ratio_both_sending": spread(ratios),
@@ -135,7 +130,27 @@ def _side_by_side(
     }
 
 
-def _pair(
+@contextmanager
+def light_targets(cpu: str) -> Iterator[list[LightTarget]]:
+    """Two light targets pinned to `cpu`, one for each generator of a pair."""
+    servers = [start_light_target(), start_light_target()]
+    try:
+        for server in servers:
+            pin(server.process.pid, cpu)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def side_by_side_cpus() -> tuple[str, str] | None:
+    """The generators' CPU and the targets' CPU: the first and the last this process may use (None
+    with one CPU, where the generators would share it with their targets)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return (str(cpus[0]), str(cpus[-1])) if len(cpus) >= 2 else None
+
+
+def run_pair(
     commands: dict[str, LocustCommand], index: int, servers: list[LightTarget], cpus: str, folder: Path
 ) -> tuple[dict[str, LocustRun], float | None]:
     """The two arms at once on `cpus`, each against a light target of its own; the arms swap start

@@ -21,6 +21,7 @@ PARTS = (
     "distributed",
     "per_request",
     "master",
+    "attribution",
 )
 
 
@@ -74,6 +75,11 @@ def test_quick_benchmarks_run_every_part_and_write_their_figures(tmp_path):
     per_request = figures["per_request"]
     assert per_request["log_request_ns"]["bare"] > 0 and per_request["log_request_ns"]["perfgate"] > 0
     assert set(per_request["bucket_function_ns"]) == {"locust", "perfgate"}
+
+    attribution = figures["attribution"]["arms"]
+    assert set(attribution) >= {"bare-again", "modules", "plugin", "shipped"}
+    for arm in attribution.values():  # every arm ran beside bare Locust and both sent within one window
+        assert len(arm["ratios"]) == 1 and arm["ratios"][0] > 0
 
     master = figures["master"]
     assert all(size > 0 for size in master["message_bytes"]["median"].values())
