@@ -1,6 +1,6 @@
 """Every benchmark in one command, or one part alone:
 
-    python -m benchmarks all [--quick]          # everything (~1.5 h; --quick: a minute or two)
+    python -m benchmarks all [--quick]          # everything (~1.75 h; --quick: a minute or two)
     python -m benchmarks quality overhead ...   # chosen parts
     python -m benchmarks quality --duet [--resume] [--minutes M]   # duets against stored baselines (~1.7 h)
 
