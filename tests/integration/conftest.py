@@ -18,12 +18,16 @@ IMAGE = "perfgate:test"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Integration tests run one at a time on one pytest-xdist worker (the `serial` group): most
     drive the two cores hard, and several judge latency or time. Those marked `light` (a few users,
-    nothing timed or compared in latency) run on the other worker beside them, with the unit tests."""
+    nothing timed or compared in latency) run on the other worker beside them, with the unit tests.
+    Those marked `last` run at the end of the serial group: the light and unit tests keep the other
+    worker busy for its first 5-8 minutes, and a limit calibrated on a quiet minute was breached
+    by 2-3x on every endpoint by a run beside them."""
     for item in items:
         if HERE in Path(item.fspath).parents:
             item.add_marker(pytest.mark.integration)
             if item.get_closest_marker("light") is None:
                 item.add_marker(pytest.mark.xdist_group("serial"))
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")

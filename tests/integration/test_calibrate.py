@@ -19,7 +19,7 @@ from perfgate.core.sampling import variance_inflation
 from perfgate.store.results import read_baseline
 from tests.processes import LOCUSTFILES, REPO, run_bounded, run_locust
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.last]
 RUN_TIME = "15s"
 # ln(1 + the real run's median detectable change) / ln(1 + plan's): 1.11-1.69 over six runs here
 # (median 1.47), 2.60 once (most likely plan's log-normal has a lighter tail above p95 than the demo's
