@@ -210,3 +210,11 @@ def exit_code_of(verdict: Verdict, on_inconclusive: str = Verdict.INCONCLUSIVE) 
     if verdict == Verdict.INCONCLUSIVE and on_inconclusive != Verdict.INCONCLUSIVE:
         return VERDICT_EXIT_CODES[Verdict(on_inconclusive)]
     return VERDICT_EXIT_CODES[verdict]
+
+
+def settled_exit_code(verdict_code: int, set_by_another: int | None) -> int:
+    """The process's exit code, from the verdict's and the one another quitting listener set before
+    perfgate's (the locustfile's own check, as Locust's docs show it, or a plugin's): the verdict's,
+    except that a pass keeps the other's failing code. A gate never turns into a pass a failure
+    that it did not judge."""
+    return set_by_another if verdict_code == 0 and set_by_another else verdict_code

@@ -29,7 +29,6 @@ from locust.event import Events
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, WorkerRunner
 from locust.stats import RequestStats, setup_distributed_stats_event_listeners
 
-from perfgate.core.model import CONFIG_ERROR_EXIT_CODE
 from perfgate.locust.histograms import send_with_reports
 
 logger = logging.getLogger("perfgate")
@@ -66,6 +65,7 @@ class Duet:
         self.stats = RequestStats()
         self.greenlets: weakref.WeakSet[Any] = weakref.WeakSet()  # the baseline side's users
         self.twins: dict[type, type] = {}
+        self.refused: str | None = None  # why nothing was run, found only when the run started
         self.relay = Events()  # Locust's distributed-stats listeners, run on the duet's own stats
         setup_distributed_stats_event_listeners(self.relay, self.stats)
         send_with_reports(self.relay, self.stats)
@@ -181,10 +181,8 @@ class Duet:
             user_count: int, spawn_rate: float, wait: bool = False, user_classes: list[type] | None = None
         ) -> None:
             if self.host == EMBEDDED:
-                logger.error(
-                    "perfgate: --baseline-host embedded, but this locustfile starts no demo API; nothing was run"
-                )
-                self.environment.process_exit_code = CONFIG_ERROR_EXIT_CODE
+                self.refused = "--baseline-host embedded, but this locustfile starts no demo API"
+                logger.error("perfgate: %s; nothing was run (exit code 2)", self.refused)
                 runner.quit()
                 return
             if runner.state not in (STATE_RUNNING, STATE_SPAWNING):  # a new test: Locust clears its stats too

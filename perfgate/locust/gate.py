@@ -39,8 +39,15 @@ from perfgate.config.profile import ProfileError, load_profile
 from perfgate.core.assemble import RunFacts, assemble
 from perfgate.core.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError
 from perfgate.core.capacity import CapacitySearch
+from perfgate.core.evaluate import settled_exit_code
 from perfgate.core.live import LiveMonitor, empty_snapshot
-from perfgate.core.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, Result, Snapshot, Verdict
+from perfgate.core.model import (
+    CONFIG_ERROR_EXIT_CODE,
+    VERDICT_EXIT_CODES,
+    Result,
+    Snapshot,
+    Verdict,
+)
 from perfgate.core.observations import (
     GeneratorCpu,
     LoopTiming,
@@ -106,6 +113,8 @@ class Gate:
         self.signalled_at_s: float | None = None
         self.result: Result | None = None
         self.printed = False
+        self.exit_code: int | None = None  # what perfgate last set as the process's exit code
+        self.exit_code_by_another: int | None = None  # what another quitting listener set before it
         self.judged: list[Result] = []  # each test of a web UI run, in order; headless runs have one at quit
         self.reset_at_s: float | None = None  # when the web UI's "reset stats" restarted the measurement
 
@@ -355,6 +364,7 @@ class Gate:
         """Judges the run once (quitting fires twice on a master that gets SIGTERM), delivers the
         reports and sets the exit code."""
         if self.result is not None:
+            self.set_exit_code(self.result.exit_code)  # a web UI run's last test, beside the other listeners
             return
         runner = self.environment.runner
         was_interrupted = interrupted(
@@ -365,14 +375,17 @@ class Gate:
 
     def conclude(self, was_interrupted: bool) -> None:
         """Judges the test, delivers its reports (a web UI test's also to tests/<n>/) and sets the exit code."""
+        if self.duet is not None and self.duet.refused:
+            self.set_exit_code(CONFIG_ERROR_EXIT_CODE)
+            return
         self.test_stopping()
         try:
             self.result = self.judge(was_interrupted)
         except Exception:
             logger.exception("perfgate: evaluating the run failed; the verdict is inconclusive")
-            self.environment.process_exit_code = VERDICT_EXIT_CODES[Verdict.INCONCLUSIVE]
+            self.set_exit_code(VERDICT_EXIT_CODES[Verdict.INCONCLUSIVE])
             return
-        self.environment.process_exit_code = self.result.exit_code
+        self.set_exit_code(self.result.exit_code)
         options = self.options
         save = Path(options.save_baseline) if options.save_baseline else None
         report_dir = Path(options.report_dir)
@@ -382,6 +395,15 @@ class Gate:
             print(f"perfgate: test {len(self.judged)} of this web UI run:\n{console.render(self.result)}", flush=True)
             self.printed = True
         deliver(self.result, Destinations(report_dir, save_baseline=save, history=options.history))
+
+    def set_exit_code(self, verdict_code: int) -> None:
+        """The verdict's code, settled with one that another quitting listener set before perfgate's
+        (plugin.py makes perfgate's fire last): a failure it did not judge is kept."""
+        found = self.environment.process_exit_code
+        if found not in (None, self.exit_code):
+            self.exit_code_by_another = found
+        self.exit_code = settled_exit_code(verdict_code, self.exit_code_by_another)
+        self.environment.process_exit_code = self.exit_code
 
     def reports_of(self, test: int | None) -> Path | None:
         """Where test `test` of a web UI run has its reports (None: the latest, at the usual place)."""
@@ -410,13 +432,18 @@ class Gate:
         return self.repeating and self.started is not None and self.result is None and state in STOPPING_STATES
 
     def quit(self) -> None:
-        if self.result is not None and not self.printed:
+        if self.result is None:
+            return
+        note = console.exit_code_note(self.result.exit_code, self.exit_code_by_another, self.exit_code or 0)
+        if not self.printed:
             self.printed = True
             print(console.render(self.result), flush=True)
             # the exit code is fixed and every report written: from here the process only ends.
             # Python puts SIGINT back to its default while it finalizes, where a late Ctrl-C would
             # end it with 130 instead of the verdict's code; an ignored signal is left ignored.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if note:  # after the verdict: a web UI run printed each test's as it ended
+            print(note, flush=True)
 
     def gave_up_on_workers(self) -> None:
         """Locust's headless master calls sys.exit(1) when fewer than --expect-workers connect

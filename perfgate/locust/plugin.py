@@ -1,15 +1,18 @@
 """perfgate's listeners on Locust's events: each hands the event to the Gate of its environment.
 
-They are registered at import, in this order, on purpose: `quitting` fires in reverse registration
-order, so a listener added now runs after the MasterRunner's own one has collected the workers'
-final reports (docs/design/locust.md). Workers load this module too (they import the same
-locustfile) but have no gate: only the local runner or the master judges.
+They are registered at import. `quitting` fires in reverse registration order, and perfgate's
+listener must fire last: after the MasterRunner's own one has collected the workers' final reports,
+and after any listener of the locustfile or a plugin that sets the exit code (Locust's docs show
+one that sets 0 when its own check passes), whenever that was registered. At `init`, when the
+locustfile is imported and the runner made, it is moved to the front (docs/design/locust.md).
+Workers load this module too (they import the same locustfile) but have no gate: only the local
+runner or the master judges.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from locust import events
@@ -55,6 +58,7 @@ def _on_init(environment: Any, runner: Any = None, **_: Any) -> None:
     if isinstance(runner, MasterRunner | WorkerRunner):
         send_with_reports(environment.events, runner.stats)
     GATES.open(environment, runner)
+    fire_last(environment.events.quitting, _on_quitting)
 
 
 @events.worker_connect.add_listener
@@ -103,6 +107,14 @@ def _on_reset_stats(**_: Any) -> None:
 def _on_quitting(environment: Any, **_: Any) -> None:
     for gate in GATES.of(environment):
         gate.quitting()
+
+
+def fire_last(hook: Any, listener: Callable[..., None]) -> None:
+    """Puts `listener` first in a hook that fires in reverse order (Locust's EventHook keeps its
+    listeners in `_handlers`, a list it copies before it fires)."""
+    if listener in hook._handlers:
+        hook._handlers.remove(listener)
+        hook._handlers.insert(0, listener)
 
 
 @events.quit.add_listener

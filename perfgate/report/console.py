@@ -154,3 +154,15 @@ def _measurement(result: Result) -> str:
         f"measured {m['measured_s']:.1f}s ({m['measured_requests']} requests); warm-up ({m['warmup']}) "
         f"excluded the first {m['excluded_s']:.1f}s ({m['excluded_requests']} requests)"
     )
+
+
+def exit_code_note(verdict_code: int, set_by_another: int | None, exit_code: int) -> str | None:
+    """A line when another quitting listener also set the process's exit code (core.model.settled_exit_code)."""
+    if set_by_another is None or set_by_another == verdict_code:
+        return None
+    if exit_code == set_by_another:
+        return (
+            f"perfgate: exit code {exit_code}, set by another quitting listener (the locustfile's own check?):"
+            " perfgate's pass does not clear a failure it did not judge"
+        )
+    return f"perfgate: exit code {exit_code}, the verdict's; another quitting listener had set {set_by_another}"

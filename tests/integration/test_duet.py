@@ -187,3 +187,11 @@ def test_a_duet_that_cannot_run_is_refused_before_any_request(tmp_path):
     assert "--baseline-host: expected an http(s) URL such as http://127.0.0.1:8001" in finished.output
     assert "found '127.0.0.1:8001'" in finished.output
     assert not (tmp_path / "reports").exists()
+    # "embedded" with a locustfile that embeds no demo API is found only when the run starts
+    profile = tmp_path / "profile.yaml"
+    profile.write_text('version: 1\nglobal: {error_rate: "< 1%"}\n')
+    args = ("-H", "http://127.0.0.1:9", "--thresholds", str(profile), *EMBEDDED, "-t", "5s")
+    finished = run_locust(CORPUS / "fasthttp.py", *args, cwd=tmp_path, timeout_s=60)
+    assert finished.returncode == 2, finished.output[-2000:]
+    assert "--baseline-host embedded, but this locustfile starts no demo API; nothing was run" in finished.output
+    assert not (tmp_path / "reports").exists()

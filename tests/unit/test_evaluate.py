@@ -3,7 +3,14 @@ from pathlib import Path
 import pytest
 
 from perfgate.config.profile import load_profile
-from perfgate.core.evaluate import LiveFindings, evaluate, exit_code_of, min_requests_for, verdict_of
+from perfgate.core.evaluate import (
+    LiveFindings,
+    evaluate,
+    exit_code_of,
+    min_requests_for,
+    settled_exit_code,
+    verdict_of,
+)
 from perfgate.core.model import CheckResult, EndpointStats, Snapshot
 
 
@@ -137,6 +144,12 @@ def test_too_few_requests_make_a_pass_inconclusive_but_a_breach_still_fails(tmp_
     assert "only 59 requests after warm-up: p95 needs at least 60" in checks[0].message
     explicit = profile(tmp_path, 'settings: {min_requests: 10}\nendpoints:\n  "GET /a": {p95: "< 100ms"}\n')
     assert evaluate(explicit, snapshot(stats("GET", "/a", [5] * 10)))[0].status == "pass"
+
+
+def test_a_pass_keeps_a_failing_code_another_listener_set_and_any_other_verdict_stands():
+    assert [settled_exit_code(0, other) for other in (None, 0, 1, 7)] == [0, 0, 1, 7]
+    assert [settled_exit_code(3, other) for other in (None, 0, 1)] == [3, 3, 3]
+    assert settled_exit_code(5, 0) == 5 and settled_exit_code(4, 1) == 4
 
 
 def test_on_inconclusive_maps_the_exit_code():
