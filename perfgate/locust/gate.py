@@ -41,13 +41,7 @@ from perfgate.core.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError
 from perfgate.core.capacity import CapacitySearch
 from perfgate.core.evaluate import settled_exit_code
 from perfgate.core.live import LiveMonitor, empty_snapshot
-from perfgate.core.model import (
-    CONFIG_ERROR_EXIT_CODE,
-    VERDICT_EXIT_CODES,
-    Result,
-    Snapshot,
-    Verdict,
-)
+from perfgate.core.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, Result, Snapshot, Verdict
 from perfgate.core.observations import (
     GeneratorCpu,
     LoopTiming,

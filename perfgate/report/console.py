@@ -157,7 +157,7 @@ def _measurement(result: Result) -> str:
 
 
 def exit_code_note(verdict_code: int, set_by_another: int | None, exit_code: int) -> str | None:
-    """A line when another quitting listener also set the process's exit code (core.model.settled_exit_code)."""
+    """A line when another quitting listener also set the process's exit code (core.evaluate.settled_exit_code)."""
     if set_by_another is None or set_by_another == verdict_code:
         return None
     if exit_code == set_by_another:
