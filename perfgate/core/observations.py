@@ -97,12 +97,13 @@ class RunObservations:
     interrupted: bool = False
     judge_interrupted: bool = False  # settings.on_interrupt: judge
     ended_by_the_run: bool = False  # an abort or a capacity step that broke ended it early
+    stopped_from: str | None = None  # where the locustfile's code stopped the run (file:line (function))
     exceptions: int = 0  # unhandled exceptions the locustfile raised
     exception_lines: tuple[str, ...] = ()  # the last line of each
     unhandled: bool = False  # Locust saw an unhandled greenlet exception
     saturation: str | None = None
     max_generator_cpu: float = 90.0
-    workers_expected: int = 0  # --expect-workers on a master
+    workers_expected: int = 0  # --expect-workers on a master (at least 1), 0 on a local runner
     workers_peak: int = 0
     workers_lost: tuple[str, ...] = ()
     expect_workers_wait_s: float = 0.0
@@ -155,6 +156,9 @@ def run_checks(seen: RunObservations) -> list[CheckResult]:
             checks.append(_inconclusive("interrupted", "no", seen.duration_s, message))
     elif planned and seen.started and seen.duration_s < planned - EARLY_END_S and not seen.ended_by_the_run:
         message = f"the run stopped after {seen.duration_s:.1f}s of the planned {planned:g}s"
-        message += " (did the last worker quit?)"
+        if seen.stopped_from:
+            message += f": stopped by the code at {seen.stopped_from}"
+        elif seen.workers_expected:  # a master, which stops when its last worker quits
+            message += " (did the last worker quit?)"
         checks.append(_inconclusive("run_time", f">= {planned:g}s", seen.duration_s, message))
     return checks

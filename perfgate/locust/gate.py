@@ -59,6 +59,7 @@ from perfgate.locust.duet import Duet, DuetError, is_twin
 from perfgate.locust.patches import RequestTimeout
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
+from perfgate.locust.stopper import stopped_here
 from perfgate.locust.user_classes import class_counts, user_class
 from perfgate.report import console
 from perfgate.report.live_view import live_rows, verdict_rows
@@ -97,6 +98,7 @@ class Gate:
         self.started_at: float | None = None  # wall clock, for the report
         self.started: float | None = None  # monotonic
         self.stopped: float | None = None
+        self.stopped_from: str | None = None  # the locustfile's code that stopped the run, when it did
         self.monitor = LiveMonitor(profile)
         self.loop_timing = LoopTiming(profile.settings.evaluate_every_s)
         self.loop: Any = None
@@ -331,6 +333,7 @@ class Gate:
         if self.stopped is not None or self.started is None:
             return
         self.stopped = time.monotonic()
+        self.stopped_from = stopped_here()
         if not self.repeating:  # in the web UI a stopped test is not the end of the run
             signal.signal(signal.SIGINT, self.exit_now)
         self.track_workers()
@@ -505,6 +508,7 @@ class Gate:
             interrupted=was_interrupted,
             judge_interrupted=self.profile.settings.on_interrupt == JUDGE,
             ended_by_the_run=self.monitor.findings.abort is not None or bool(self.capacity and self.capacity.broke),
+            stopped_from=self.stopped_from,
             exceptions=sum(error["count"] for error in exceptions),
             exception_lines=tuple(error["msg"].strip().splitlines()[-1] for error in exceptions),
             unhandled=bool(locust_log.unhandled_greenlet_exception),

@@ -217,6 +217,7 @@ CORPUS_RUNS = {
     "the web UI": ("names.py", "names.yaml", ("--autostart", "--autoquit", "0", "-u", "3", "-r", "3", "-t", "8s"), 0),
     "a third-party server": ("pypi_user.py", "pypi_user.yaml", ("-u", "3", "-r", "3", "-t", "8s"), 0),
     "one user for four classes": (GUIDE_FILES, str(GUIDE / "guide.yaml"), ("-t", "6s"), 5),
+    "it stops itself": ("stops_itself.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "30s"), 3),
 }
 
 
@@ -306,6 +307,21 @@ def test_a_third_party_server_is_gated_on_keys_in_both_styles(corpus):
     run = corpus["a third-party server"]
     assert endpoint_keys(run) == {"GET /simple/", "GET /simple/:package/", "GET /health", "GET /simple/:missing/"}
     assert {c["status"] for c in run.result["checks"]} == {"pass"} and len(run.result["checks"]) == 5
+
+
+def test_a_run_the_locustfile_stops_early_names_the_line_that_stopped_it(corpus):
+    run = corpus["it stops itself"]
+    statuses = {c["metric"]: c for c in run.result["checks"] if c["endpoint"] in ("global", "run")}
+    assert statuses["error_rate"]["status"] == "fail"  # the reason it stopped, judged by the profile too
+    early = statuses["run_time"]
+    assert early["status"] == "inconclusive" and run.result["duration_s"] < 20, early
+    line = next(
+        number
+        for number, text in enumerate((CORPUS / "stops_itself.py").read_text().splitlines(), 1)
+        if "the line the verdict names" in text
+    )
+    where = f"{CORPUS.relative_to(REPO)}/stops_itself.py:{line} (checker)"
+    assert early["message"].endswith(f"stopped by the code at {where}"), early
 
 
 GUIDE_REQUESTERS = {  # which of the guide's classes make the requests its thresholds name

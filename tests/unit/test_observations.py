@@ -79,9 +79,13 @@ def test_an_interruption_is_inconclusive_unless_the_profile_judges_it():
     assert checks(interrupted=True, duration_s=12.5, judge_interrupted=True) == {}
 
 
-def test_an_early_end_needs_a_reason_of_the_runs_own():
-    assert checks(duration_s=41.0)["run_time"] == (
+def test_an_early_end_needs_a_reason_of_the_runs_own_and_says_who_stopped_it():
+    assert checks(duration_s=41.0)["run_time"] == "the run stopped after 41.0s of the planned 60s"
+    assert checks(duration_s=41.0, workers_expected=2)["run_time"] == (
         "the run stopped after 41.0s of the planned 60s (did the last worker quit?)"
+    )
+    assert checks(duration_s=41.0, stopped_from="checks.py:21 (checker)", workers_expected=2)["run_time"] == (
+        "the run stopped after 41.0s of the planned 60s: stopped by the code at checks.py:21 (checker)"
     )
     assert checks(duration_s=41.0, ended_by_the_run=True) == {}  # an abort, a capacity step that broke
     assert checks(duration_s=58.5) == {}  # within two seconds of the plan

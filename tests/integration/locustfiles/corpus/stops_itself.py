@@ -1,0 +1,35 @@
+"""A locustfile that stops its own run, the way Locust's docs show: a background greenlet started at
+`init` quits the runner when the failure ratio passes 20%. Half the requests here fail."""
+
+import gevent
+from locust import HttpUser, constant, events, task
+from locust.runners import STATE_CLEANUP, STATE_STOPPED, STATE_STOPPING, WorkerRunner
+
+import perfgate  # noqa: F401  (registers the gate)
+
+
+class Api(HttpUser):
+    wait_time = constant(0.05)
+
+    @task
+    def health(self):
+        self.client.get("/healthz")
+
+    @task
+    def missing(self):
+        self.client.get("/no/such/page")
+
+
+def checker(environment):
+    while environment.runner.state not in (STATE_STOPPING, STATE_STOPPED, STATE_CLEANUP):
+        gevent.sleep(1)
+        if environment.runner.stats.total.fail_ratio > 0.2:
+            print(f"fail ratio was {environment.runner.stats.total.fail_ratio}, quitting")
+            environment.runner.quit()  # the line the verdict names
+            return
+
+
+@events.init.add_listener
+def on_locust_init(environment, **_):
+    if not isinstance(environment.runner, WorkerRunner):
+        gevent.spawn(checker, environment)
