@@ -1,9 +1,11 @@
-"""Which user classes took part in a run, and why one got no user.
+"""Which user classes and tasks took part in a run, and why one did not.
 
 Locust gives fixed_count classes their users first and shares the rest by weight; with fewer
 users than classes (Locust's default is one user when nothing sets a count) some classes never
-run, and every endpoint only they request is NO DATA. The verdict names them and says why, and a
-NO DATA check whose key appears only in the source of such a class says so.
+run, and every endpoint only they request is NO DATA. Its --tags and --exclude-tags take tasks
+out of every class before the test starts (a smoke subset in a PR pipeline, a profile written for
+the whole suite). The verdict names both and says why, and a NO DATA check whose key appears only
+in the source of such a class, or in a task the tags left out, says so.
 """
 
 from __future__ import annotations
@@ -23,10 +25,20 @@ class UserClass:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """A task Locust's tag filter took out of a user class or TaskSet."""
+
+    name: str  # its qualified name: Api.projects
+    literals: tuple[str, ...] = ()  # strings in its source: what it would request
+
+
+@dataclass(frozen=True)
 class Participation:
     classes: tuple[UserClass, ...]
     users: int | None  # the user count asked for; None when a load shape decides it
     defaulted: bool = False  # nothing set a user count: Locust ran its default of one
+    left_out: tuple[LeftOut, ...] = ()
+    tag_filter: str = ""  # the options that left them out: "--tags smoke --exclude-tags slow"
 
     @property
     def idle(self) -> list[UserClass]:
@@ -43,6 +55,9 @@ class Participation:
         if idle and len(idle) < len(self.classes):
             names = ", ".join(c.name for c in idle)
             notes.append(f"user class{'es' if len(idle) > 1 else ''} {names} got no user: {self.reason(idle[0])}")
+        if self.left_out:
+            names = ", ".join(task.name for task in self.left_out)
+            notes.append(f"{self.tag_filter} left out {len(self.left_out)} task(s): {names}")
         return notes
 
     def reason(self, idle: UserClass) -> str:
@@ -67,10 +82,18 @@ class Participation:
         )
 
     def no_data_note(self, key: str) -> str:
-        """For a NO DATA key: the idle classes whose source is the only one that mentions it."""
-        idle = [c for c in self.idle if any(mentions(key, literal) for literal in c.literals)]
-        ran = [c for c in self.classes if c.peak and any(mentions(key, literal) for literal in c.literals)]
-        if not idle or ran:
-            return ""
-        names = " and ".join(c.name for c in idle)
-        return f"only {names} request{'s' if len(idle) == 1 else ''} it, and got no user: {self.reason(idle[0])}"
+        """For a NO DATA key: the idle classes whose source is the only one that mentions it, or
+        the tasks left out by tags that mention it."""
+        idle = [c for c in self.idle if _mentioned(key, c.literals)]
+        ran = [c for c in self.classes if c.peak and _mentioned(key, c.literals)]
+        if idle and not ran:
+            names = " and ".join(c.name for c in idle)
+            return f"only {names} request{'s' if len(idle) == 1 else ''} it, and got no user: {self.reason(idle[0])}"
+        tagged = [task.name for task in self.left_out if _mentioned(key, task.literals)]
+        if tagged:
+            return f"{self.tag_filter} left out {', '.join(tagged)}, which request{'s' if len(tagged) == 1 else ''} it"
+        return ""
+
+
+def _mentioned(key: str, literals: tuple[str, ...]) -> bool:
+    return any(mentions(key, literal) for literal in literals)

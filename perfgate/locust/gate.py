@@ -60,7 +60,7 @@ from perfgate.locust.patches import RequestTimeout
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
 from perfgate.locust.stopper import stopped_here
-from perfgate.locust.user_classes import class_counts, user_class
+from perfgate.locust.user_classes import class_counts, declared_tasks, left_out, user_class
 from perfgate.report import console
 from perfgate.report.live_view import live_rows, verdict_rows
 from perfgate.report.output import Destinations, deliver
@@ -92,6 +92,7 @@ class Gate:
         self.shape: ProfileShape | None = None  # the profile's load.stages, when it has them
         self.capacity: CapacitySearch | None = None  # load.mode capacity
         self.users_defaulted = False  # nothing set a user count: Locust's headless default of 1
+        self.declared_tasks = declared_tasks(self.user_classes())  # before Locust's tag filter
         self.workers = WorkerPresence()
         self.cpu = GeneratorCpu(profile.settings.max_generator_cpu)
         self.class_peaks: dict[str, int] = {}  # the most users of each class at once
@@ -530,7 +531,9 @@ class Gate:
             None if shaped else (self.options.num_users or getattr(self.environment.runner, "target_user_count", None))
         )
         classes = tuple(user_class(cls, self.class_peaks.get(cls.__name__, 0)) for cls in self.user_classes())
-        return Participation(classes, users, self.users_defaulted)
+        tags = [("--tags", self.options.tags), ("--exclude-tags", self.options.exclude_tags)]
+        tag_filter = " ".join(f"{option} {' '.join(chosen)}" for option, chosen in tags if chosen)
+        return Participation(classes, users, self.users_defaulted, left_out(self.declared_tasks), tag_filter)
 
     def load_facts(self) -> dict[str, Any]:
         options = self.options

@@ -1,8 +1,11 @@
-"""What a locustfile's user classes declare: weight, fixed_count and the strings their code holds.
+"""What a locustfile's user classes declare: weight, fixed_count, tasks and the strings their code
+holds.
 
 The strings (a `name=`, a URL) tell which class would request an endpoint that got no request,
 without running it: read from the source of the class, its own base classes and the TaskSets in
-its tasks. Classes whose source cannot be read (built at run time) hold none.
+its tasks. Classes whose source cannot be read (built at run time) hold none. The tasks as
+declared are read at init, before Locust's --tags/--exclude-tags filter rewrites each class's
+`tasks` when the test starts: the difference is what the tags left out.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ import ast
 import functools
 import inspect
 import sys
+import textwrap
 from typing import Any
 
-from perfgate.core.participation import UserClass
+from perfgate.core.participation import LeftOut, UserClass
 
 
 def user_class(cls: type, peak: int) -> UserClass:
@@ -26,14 +30,42 @@ def user_class(cls: type, peak: int) -> UserClass:
 def literals(cls: type) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for owner in _own_classes(cls):
-        try:
-            tree = ast.parse(inspect.getsource(owner).strip() + "\n")
-        except (OSError, TypeError, SyntaxError):
-            tree = None
-        for node in ast.walk(tree) if tree else ():
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
-                found[node.value] = None
+        found |= dict.fromkeys(_strings(owner))
     return tuple(found)
+
+
+def _strings(owner: Any) -> tuple[str, ...]:
+    """The non-empty string constants in the source of a class or a function."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(owner)))  # a method's source is indented
+    except (OSError, TypeError, SyntaxError):
+        return ()
+    found = (node.value for node in ast.walk(tree) if isinstance(node, ast.Constant))
+    return tuple(dict.fromkeys(value for value in found if isinstance(value, str) and value))
+
+
+def declared_tasks(classes: list[type]) -> dict[Any, tuple[Any, ...]]:
+    """Each user class's and TaskSet's tasks as declared, before any tag filter."""
+    declared: dict[Any, tuple[Any, ...]] = {}
+    holders = list(classes)
+    while holders:
+        holder = holders.pop()
+        if holder in declared:
+            continue
+        declared[holder] = tuple(dict.fromkeys(getattr(holder, "tasks", None) or []))  # weights repeat a task
+        holders += [task for task in declared[holder] if hasattr(task, "tasks")]
+    return declared
+
+
+def left_out(declared: dict[Any, tuple[Any, ...]]) -> tuple[LeftOut, ...]:
+    """The tasks (functions, not the TaskSets that lost them all) no longer in their holder's tasks."""
+    found: dict[Any, LeftOut] = {}  # a task two classes share is left out of both: named once
+    for holder, tasks in declared.items():
+        kept = set(getattr(holder, "tasks", None) or [])
+        for task in tasks:
+            if task not in kept and not hasattr(task, "tasks") and task not in found:
+                found[task] = LeftOut(getattr(task, "__qualname__", repr(task)), _strings(task))
+    return tuple(found.values())
 
 
 def _is_class_source(owner: type) -> bool:

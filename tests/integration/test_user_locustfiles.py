@@ -218,6 +218,7 @@ CORPUS_RUNS = {
     "a third-party server": ("pypi_user.py", "pypi_user.yaml", ("-u", "3", "-r", "3", "-t", "8s"), 0),
     "one user for four classes": (GUIDE_FILES, str(GUIDE / "guide.yaml"), ("-t", "6s"), 5),
     "it stops itself": ("stops_itself.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "30s"), 3),
+    "--tags": ("tagged.py", "tagged.yaml", ("-u", "2", "-r", "2", "-t", "6s", "--tags", "smoke"), 5),
 }
 
 
@@ -322,6 +323,21 @@ def test_a_run_the_locustfile_stops_early_names_the_line_that_stopped_it(corpus)
     )
     where = f"{CORPUS.relative_to(REPO)}/stops_itself.py:{line} (checker)"
     assert early["message"].endswith(f"stopped by the code at {where}"), early
+
+
+def test_tasks_that_tags_left_out_are_named_with_the_keys_only_they_request(corpus):
+    result = corpus["--tags"].result
+    assert "--tags smoke left out 2 task(s): Api.projects, Reports.failure_rate" in result["warnings"]
+    statuses = {c["endpoint"]: (c["status"], c["message"]) for c in result["checks"]}
+    assert statuses["GET /healthz"][0] == statuses["GET /reports/frequency"][0] == "pass"
+    assert statuses["GET /api/v1/projects"] == (
+        "no_data",
+        "no endpoint that received requests matches 'GET /api/v1/projects'; "
+        "--tags smoke left out Api.projects, which requests it",
+    )
+    assert statuses["GET /reports/failure-rate"][1].endswith(
+        "--tags smoke left out Reports.failure_rate, which requests it"
+    )
 
 
 GUIDE_REQUESTERS = {  # which of the guide's classes make the requests its thresholds name

@@ -1,7 +1,7 @@
-"""Which user classes took part, why one got no user, and which NO DATA keys that explains."""
+"""Which user classes and tasks took part, why one did not, and which NO DATA keys that explains."""
 
-from perfgate.core.participation import Participation, UserClass
-from perfgate.locust.user_classes import literals
+from perfgate.core.participation import LeftOut, Participation, UserClass
+from perfgate.locust.user_classes import declared_tasks, left_out, literals
 
 
 def classes(*peaks: int, weights: tuple[float, ...] = (), fixed: tuple[int, ...] = ()) -> tuple[UserClass, ...]:
@@ -84,3 +84,56 @@ def test_the_strings_of_a_class_include_its_bases_and_tasksets():
     found = set(literals(Shopper))
     assert {"POST /login", "/login", "GET /taskset", "/inside/a/taskset", "/cart/:id"} <= found
     assert "/cart/" in found  # the constant part of an f-string
+
+
+def test_tasks_the_tags_left_out_are_named_and_explain_the_keys_they_request():
+    run = Participation(
+        classes(1, 1),
+        users=2,
+        left_out=(LeftOut("Api.projects", ("/api/v1/projects",)), LeftOut("Reports.failures", ("GET /failures",))),
+        tag_filter="--tags smoke",
+    )
+    assert run.warnings() == ["--tags smoke left out 2 task(s): Api.projects, Reports.failures"]
+    assert run.no_data_note("GET /api/v1/projects") == "--tags smoke left out Api.projects, which requests it"
+    assert run.no_data_note("GET /failures") == "--tags smoke left out Reports.failures, which requests it"
+    assert run.no_data_note("GET /api/v1/unknown") == ""
+    assert Participation(classes(1, 1), users=2).warnings() == []
+
+
+def tagged(*tags):  # Locust's @tag, without importing Locust here
+    def mark(function):
+        function.locust_tag_set = set(tags)
+        return function
+
+    return mark
+
+
+class Checkout:  # a TaskSet
+    @tagged("smoke")
+    def pay(self):
+        self.client.post("/pay")
+
+    def review(self):
+        self.client.get("/reviews", name="GET /reviews")
+
+    tasks = [pay, review, review]  # noqa: RUF012  (a weight repeats a task)
+
+
+class Buyer:
+    def browse(self):
+        self.client.get("/browse")
+
+    tasks = [Checkout, browse]  # noqa: RUF012
+
+
+def test_the_tasks_a_tag_filter_took_out_are_found_by_their_declared_list():
+    declared = declared_tasks([Buyer])
+    assert declared[Checkout] == (Checkout.pay, Checkout.review)
+    saved = Buyer.tasks, Checkout.tasks
+    try:
+        Buyer.tasks, Checkout.tasks = [Checkout], [Checkout.pay]  # what Locust's filter leaves of --tags smoke
+        found = left_out(declared)
+    finally:
+        Buyer.tasks, Checkout.tasks = saved
+    assert [task.name for task in found] == ["Buyer.browse", "Checkout.review"]
+    assert found[1].literals == ("/reviews", "GET /reviews")
