@@ -40,6 +40,8 @@ SECRET_WORDS = frozenset(
     ]
 )
 SECRET_NAMES = frozenset({"code"})  # an OAuth authorization code; status_code is not secret
+# ...but FastHttpUser's errors read LocustBadStatusCode(code=401): an HTTP status is not a secret
+_HTTP_STATUS = re.compile(r"[1-5][0-9][0-9]")
 _PARAMETER = re.compile(r"(?P<name>(?<![A-Za-z0-9_.-])[A-Za-z][A-Za-z0-9_.-]*)=(?P<value>[^&#\s'\"<>;,)]+)")
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _USERINFO = re.compile(r"(?i)(?P<scheme>\b[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/@\s'\"]+)@")
@@ -56,12 +58,16 @@ def redact(text: str) -> str:
     text = _USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", text)
     text = _HEADER.sub(lambda m: f"{m['name']}{m['sep']}{MASK}", text)
     text = _SCHEME_CREDENTIALS.sub(lambda m: f"{m['scheme']} {MASK}", text)
-    return _PARAMETER.sub(lambda m: f"{m['name']}={MASK}" if is_secret(m["name"]) else m[0], text)
+    return _PARAMETER.sub(lambda m: f"{m['name']}={MASK}" if _secret_parameter(m["name"], m["value"]) else m[0], text)
 
 
 def is_secret(name: str) -> bool:
     lowered = name.lower()
     return lowered in SECRET_NAMES or any(word.lower() in SECRET_WORDS for word in _WORDS.findall(name))
+
+
+def _secret_parameter(name: str, value: str) -> bool:
+    return is_secret(name) and not (name.lower() in SECRET_NAMES and _HTTP_STATUS.fullmatch(value))
 
 
 def _may_hold_secret(text: str) -> bool:

@@ -314,6 +314,8 @@ def test_a_run_the_locustfile_stops_early_names_the_line_that_stopped_it(corpus)
     run = corpus["it stops itself"]
     statuses = {c["metric"]: c for c in run.result["checks"] if c["endpoint"] in ("global", "run")}
     assert statuses["error_rate"]["status"] == "fail"  # the reason it stopped, judged by the profile too
+    missing = run.result["endpoints"]["GET /no/such/page"]["errors"][0]["message"]
+    assert missing == "LocustBadStatusCode(code=404)"  # a status is not an OAuth code=: not redacted
     early = statuses["run_time"]
     assert early["status"] == "inconclusive" and run.result["duration_s"] < 20, early
     line = next(

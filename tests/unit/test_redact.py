@@ -20,6 +20,8 @@ from perfgate.core.redact import RedactedNames, redact
         ("sent Bearer eyJzdWIiOiJ4In0.c2lnbmF0dXJl to the server", "sent Bearer *** to the server"),
         ("Cookie: session=abc; theme=dark", "Cookie: ***"),
         ("client_secret=ci-runner-secret", "client_secret=***"),
+        ("/oauth/callback?code=4f1c2a9e&state=xyz", "/oauth/callback?code=***&state=xyz"),
+        ("/oauth/callback?code=4711", "/oauth/callback?code=***"),
     ],
 )
 def test_secrets_are_masked(text, expected):
@@ -35,6 +37,7 @@ def test_secrets_are_masked(text, expected):
         "ConnectionRefusedError(111, 'Connection refused')",
         "HTTPError('500 Server Error: INTERNAL SERVER ERROR for url: /api/v1/builds')",
         "/api/v1/builds/:id/retry",
+        "LocustBadStatusCode(code=401)",  # FastHttpUser's error for a status it did not expect
     ],
 )
 def test_names_and_messages_without_secrets_are_unchanged(text):
