@@ -70,6 +70,10 @@ from perfgate.version import __version__
 logger = logging.getLogger("perfgate")
 JUDGE = "judge"  # settings.on_interrupt: judge an interrupted run on what it measured
 STOPPING_STATES = (STATE_STOPPING, STATE_STOPPED, STATE_CLEANUP)
+# a SIGINT this soon after the first is the same one delivered twice, not a second Ctrl-C: GNU
+# timeout forwards a signal to its child and to its process group (measured: two SIGINTs 1 ms
+# apart ended a run with no report); a person pressing twice takes longer
+SAME_SIGINT_S = 0.1
 VERDICT_WAIT_S = 10.0  # a web UI test's verdict: as long as a master waits for its workers' last stats, at most
 
 
@@ -108,6 +112,7 @@ class Gate:
         # stop their runner before quitting, so its state cannot tell an interrupted run from one
         # that finished
         self.signalled_at_s: float | None = None
+        self.winding_down_since: float | None = None  # monotonic: the first SIGINT, or quitting
         self.result: Result | None = None
         self.printed = False
         self.exit_code: int | None = None  # what perfgate last set as the process's exit code
@@ -238,6 +243,7 @@ class Gate:
         which Locust handles), from the event loop: raised in a Python frame, gevent would print
         the frame as a traceback."""
         self.note_signal()
+        self.winding_down_since = self.winding_down_since or time.monotonic()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         gevent.get_hub().loop.run_callback(os.kill, os.getpid(), signal.SIGINT)
 
@@ -351,7 +357,11 @@ class Gate:
 
     def exit_now(self, *_: Any) -> None:
         """A second Ctrl-C while the run winds down: leave at once, with the verdict if it was
-        reached (its reports are written before anything else), else inconclusive; no traceback."""
+        reached (its reports are written before anything else), else inconclusive; no traceback.
+        One that follows the first within SAME_SIGINT_S is the first delivered twice: ignored."""
+        since = self.winding_down_since
+        if since is not None and time.monotonic() - since < SAME_SIGINT_S:
+            return
         code = self.result.exit_code if self.result is not None else VERDICT_EXIT_CODES[Verdict.INCONCLUSIVE]
         print(
             f"perfgate: interrupted again while stopping; exiting now (exit code {code})", file=sys.stderr, flush=True
@@ -368,6 +378,7 @@ class Gate:
         was_interrupted = interrupted(
             runner.state in (STATE_RUNNING, STATE_SPAWNING), self.signalled_at_s, self.planned_s()
         )
+        self.winding_down_since = self.winding_down_since or time.monotonic()
         signal.signal(signal.SIGINT, self.exit_now)
         self.conclude(was_interrupted)
 

@@ -87,6 +87,19 @@ def test_a_second_sigint_exits_at_once_without_a_traceback(demo_api, tmp_path):
     assert result_of(tmp_path)["verdict"] == "inconclusive"  # the reports come first
 
 
+def test_one_sigint_delivered_twice_at_once_is_one_interruption_with_its_reports(demo_api, tmp_path):
+    """GNU timeout forwards a signal to its child and then to its process group: a cancelled
+    `timeout 15m locust ...` gets the same SIGINT twice, a millisecond apart."""
+    process = start_local(tmp_path, "-H", demo_api.url)
+    time.sleep(7)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.001)
+    process.send_signal(signal.SIGINT)
+    stderr, _, stdout = finish(process, 30)
+    assert "interrupted again" not in stderr and "perfgate: INCONCLUSIVE" in stdout, stderr[-3000:]
+    assert process.returncode == 5 and result_of(tmp_path)["verdict"] == "inconclusive"
+
+
 def test_an_interrupted_run_with_enough_data_is_judged_when_the_profile_says_so(demo_api, tmp_path):
     process = start_local(tmp_path, "-H", demo_api.url, "settings: {on_interrupt: judge}")
     time.sleep(8)
