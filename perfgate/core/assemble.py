@@ -12,6 +12,7 @@ from perfgate.core.baseline import Baseline
 from perfgate.core.capacity import CapacitySearch
 from perfgate.core.drift import drift_checks
 from perfgate.core.evaluate import evaluate, exit_code_of, verdict_of
+from perfgate.core.failed_latency import failed_latency_warnings
 from perfgate.core.live import LiveMonitor
 from perfgate.core.model import CheckResult, EndpointStats, Result, Snapshot
 from perfgate.core.model import endpoint_summary as summarise
@@ -65,6 +66,8 @@ def assemble(
     checks = judged + facts.run_checks
     verdict = verdict_of(checks)
     warnings = list(facts.warnings) + (who.warnings() if who else [])
+    compared = baseline is not None or paired_final is not None
+    warnings += failed_latency_warnings(profile, judged, measured, compared)
     if monitor.measurement_start is None:
         warnings.append("the run ended before the warm-up did: nothing was measured")
     start = monitor.measurement_start or final

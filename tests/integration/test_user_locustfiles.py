@@ -281,6 +281,8 @@ def test_fasthttp_rest_and_catch_response_failures_are_counted(corpus):
     judged = endpoints["GET /api/v1/builds/78111/status"]
     assert judged["failures"] == judged["requests"] > 0
     assert judged["errors"][0]["message"] == "CatchResponseError('the locustfile calls every one of these a failure')"
+    named = "GET /api/v1/builds/78111/status: its latency checks passed on requests of which"
+    assert any(warning.startswith(named) for warning in run.result["warnings"]), run.result["warnings"]
 
 
 def test_tasksets_and_processes_record_the_same_endpoints(corpus):
