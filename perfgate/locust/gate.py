@@ -258,8 +258,9 @@ class Gate:
             shape.kill(block=False)
 
     def stats_reset(self) -> None:
-        """The web UI's "reset stats" zeroed Locust's counters mid-test: the measurement starts again
-        from zero, now (the warm-up counts as over)."""
+        """Locust zeroes its counters mid-test (the web UI's "reset stats", or --reset-stats once
+        every user is spawned), just after this: the measurement starts again from zero, now (the
+        warm-up counts as over)."""
         if self.started is None or self.stopped is not None:
             return
         now = empty_snapshot(self.elapsed())
@@ -279,7 +280,9 @@ class Gate:
         if self.started is None:
             return
         self.track_classes()
-        if self.profile.settings.warmup_until_spawned:
+        if getattr(self.options, "reset_stats", False):  # Locust's own listener resets them next
+            self.stats_reset()
+        elif self.profile.settings.warmup_until_spawned:
             self.end_warmup()
 
     def live_loop(self) -> None:

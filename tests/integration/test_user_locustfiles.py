@@ -219,6 +219,7 @@ CORPUS_RUNS = {
     "one user for four classes": (GUIDE_FILES, str(GUIDE / "guide.yaml"), ("-t", "6s"), 5),
     "it stops itself": ("stops_itself.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "30s"), 3),
     "--tags": ("tagged.py", "tagged.yaml", ("-u", "2", "-r", "2", "-t", "6s", "--tags", "smoke"), 5),
+    "--reset-stats": ("custom_client.py", "custom_client.yaml", ("-u", "4", "-r", "2", "-t", "6s", "--reset-stats"), 0),
 }
 
 
@@ -327,6 +328,19 @@ def test_a_run_the_locustfile_stops_early_names_the_line_that_stopped_it(corpus)
     )
     where = f"{CORPUS.relative_to(REPO)}/stops_itself.py:{line} (checker)"
     assert early["message"].endswith(f"stopped by the code at {where}"), early
+
+
+def test_reset_stats_starts_the_measurement_where_locust_zeroes_its_counters(corpus):
+    run = corpus["--reset-stats"]
+    measurement = run.result["measurement"]
+    reset_at = float(re.search(r"perfgate: stats reset at ([0-9.]+)s", run.finished.output)[1])
+    assert (
+        1.0 <= reset_at < 3.0
+        and f"the stats were reset at {reset_at:.0f}s: measured from then" in run.result["warnings"]
+    )
+    assert measurement["measured_s"] == pytest.approx(run.result["duration_s"] - reset_at, abs=0.2), measurement
+    locusts = re.search(r"^\s+Aggregated\s+(\d+)\s", run.finished.output, re.MULTILINE)
+    assert measurement["measured_requests"] == run.result["total"]["requests"] == int(locusts[1])
 
 
 def test_tasks_that_tags_left_out_are_named_with_the_keys_only_they_request(corpus):
