@@ -280,7 +280,7 @@ class Gate:
         if self.started is None:
             return
         self.track_classes()
-        if getattr(self.options, "reset_stats", False):  # Locust's own listener resets them next
+        if self.options.reset_stats:  # Locust's own listener resets them next
             self.stats_reset()
         elif self.profile.settings.warmup_until_spawned:
             self.end_warmup()
@@ -547,7 +547,8 @@ class Gate:
         classes = tuple(user_class(cls, self.class_peaks.get(cls.__name__, 0)) for cls in self.user_classes())
         tags = [("--tags", self.options.tags), ("--exclude-tags", self.options.exclude_tags)]
         tag_filter = " ".join(f"{option} {' '.join(chosen)}" for option, chosen in tags if chosen)
-        return Participation(classes, users, self.users_defaulted, left_out(self.declared_tasks), tag_filter)
+        tasks_left_out = left_out(self.declared_tasks) if tag_filter else ()  # only tags take tasks out
+        return Participation(classes, users, self.users_defaulted, tasks_left_out, tag_filter)
 
     def load_facts(self) -> dict[str, Any]:
         options = self.options
