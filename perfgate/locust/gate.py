@@ -103,6 +103,9 @@ class Gate:
         self.started_at: float | None = None  # wall clock, for the report
         self.started: float | None = None  # monotonic
         self.stopped: float | None = None
+        # when every user had stopped (test_stop): after --stop-timeout lets them finish their
+        # tasks, whose requests Locust counts; a master's quit fires it without waiting for them
+        self.ended: float | None = None
         self.stopped_from: str | None = None  # the locustfile's code that stopped the run, when it did
         self.monitor = LiveMonitor(profile)
         self.loop_timing = LoopTiming(profile.settings.evaluate_every_s)
@@ -219,7 +222,7 @@ class Gate:
             self.cpu = GeneratorCpu(self.profile.settings.max_generator_cpu)
             self.workers = WorkerPresence()
             self.class_peaks = {}
-        self.started_at, self.started, self.stopped = time.time(), time.monotonic(), None
+        self.started_at, self.started, self.stopped, self.ended = time.time(), time.monotonic(), None, None
         self.monitor = LiveMonitor(self.profile)
         settings = self.profile.settings
         self.loop_timing = LoopTiming(settings.evaluate_every_s)
@@ -352,9 +355,12 @@ class Gate:
             self.loop.kill(block=False)
 
     def test_stopped(self) -> None:
-        """A test of a web UI run is over: judge it now, its reports in a folder of its own. At once,
-        in the stopping greenlet: a local runner is stopped already, and the UI's poll that sees
-        it stopped (its last one) then carries the verdict."""
+        """Every user has stopped: the measured time ends here. A test of a web UI run is judged
+        now, its reports in a folder of its own. At once, in the stopping greenlet: a local runner
+        is stopped already, and the UI's poll that sees it stopped (its last one) then carries the
+        verdict."""
+        if self.started is not None and self.ended is None:
+            self.ended = time.monotonic()
         if self.repeating and self.started is not None and self.result is None:
             self.conclude(False)
 
@@ -482,7 +488,7 @@ class Gate:
 
     def judge(self, was_interrupted: bool) -> Result:
         began = time.perf_counter()
-        duration = max(0.0, (self.stopped or time.monotonic()) - (self.started or time.monotonic()))
+        duration = max(0.0, (self.ended or self.stopped or time.monotonic()) - (self.started or time.monotonic()))
         settings = self.profile.settings
         facts = RunFacts(
             started_at=datetime.fromtimestamp(self.started_at or time.time(), UTC).isoformat(),

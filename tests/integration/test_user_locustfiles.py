@@ -219,6 +219,12 @@ CORPUS_RUNS = {
     "one user for four classes": (GUIDE_FILES, str(GUIDE / "guide.yaml"), ("-t", "6s"), 5),
     "it stops itself": ("stops_itself.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "30s"), 3),
     "--tags": ("tagged.py", "tagged.yaml", ("-u", "2", "-r", "2", "-t", "6s", "--tags", "smoke"), 5),
+    "--stop-timeout": (
+        "finishes_its_task.py",
+        "generic.yaml",
+        ("-u", "3", "-r", "3", "-t", "3s", "--stop-timeout", "5"),
+        0,
+    ),
     "--reset-stats": ("custom_client.py", "custom_client.yaml", ("-u", "4", "-r", "2", "-t", "6s", "--reset-stats"), 0),
 }
 
@@ -341,6 +347,16 @@ def test_reset_stats_starts_the_measurement_where_locust_zeroes_its_counters(cor
     assert measurement["measured_s"] == pytest.approx(run.result["duration_s"] - reset_at, abs=0.2), measurement
     locusts = re.search(r"^\s+Aggregated\s+(\d+)\s", run.finished.output, re.MULTILINE)
     assert measurement["measured_requests"] == run.result["total"]["requests"] == int(locusts[1])
+
+
+def test_the_requests_users_make_while_they_finish_their_tasks_are_timed_with_them(corpus):
+    """Each user's second task is under way at -t 3s: its second step comes at about 5 s, counted
+    by Locust; the measured time runs to then, not to the stop."""
+    result = corpus["--stop-timeout"].result
+    steps = result["endpoints"]
+    assert steps["GET first step"]["requests"] == steps["GET second step"]["requests"] == 6, steps
+    assert 4.5 < result["measurement"]["measured_s"] < 6.5, result["measurement"]
+    assert steps["GET second step"]["rps"] == pytest.approx(6 / result["measurement"]["measured_s"], rel=0.02)
 
 
 def test_tasks_that_tags_left_out_are_named_with_the_keys_only_they_request(corpus):
