@@ -242,13 +242,17 @@ class Gate:
             self.signalled_at_s = self.elapsed()
 
     def sigint(self, *_: Any) -> None:
-        """Notes the time, then hands the signal back to Python's own handler (KeyboardInterrupt,
-        which Locust handles), from the event loop: raised in a Python frame, gevent would print
-        the frame as a traceback."""
+        """Notes the time, then raises what Python's own handler would (KeyboardInterrupt, which
+        Locust handles), from the event loop: raised in a Python frame, gevent would print the
+        frame as a traceback. It stays the handler, so that the same SIGINT delivered twice is
+        one (SAME_SIGINT_S) and a later one is a second Ctrl-C."""
+        if self.winding_down_since is not None:
+            self.exit_now()
+            return
         self.note_signal()
-        self.winding_down_since = self.winding_down_since or time.monotonic()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        gevent.get_hub().loop.run_callback(os.kill, os.getpid(), signal.SIGINT)
+        self.winding_down_since = time.monotonic()
+        # Python's own handler raises it: a builtin, so no frame for gevent to print
+        gevent.get_hub().loop.run_callback(signal.default_int_handler, signal.SIGINT, None)
 
     def sigterm(self) -> None:
         """Notes when SIGTERM came. While a load shape drives a headless run, Locust has no SIGTERM
