@@ -151,6 +151,12 @@ def format_value(kind: Kind | str, value: float | None) -> str:
     return f"{value:,.0f}"
 
 
+# the run-level checks (core.observations) whose value is how long the run lasted, in seconds
+RUN_TIME, INTERRUPTED = "run_time", "interrupted"
+
+
 def shown(name: str, value: float | None) -> str:
     """A metric's value as every report shows it (a name outside the table as a count)."""
+    if name in (RUN_TIME, INTERRUPTED) and value is not None:
+        return f"{value:.1f}s"
     return format_value(kind_of(name) or Kind.COUNT, value)

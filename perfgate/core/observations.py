@@ -15,6 +15,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
+from perfgate.core.metrics import INTERRUPTED, RUN_TIME
 from perfgate.core.model import CheckKind, CheckResult, Status
 
 EARLY_END_S = 2.0  # a run that ends this much before its plan did not run as planned
@@ -153,12 +154,12 @@ def run_checks(seen: RunObservations) -> list[CheckResult]:
         message += f" of the planned {planned:g}s" if planned else ""
         message += "; settings.on_interrupt: judge would judge what it measured"
         if not seen.judge_interrupted:
-            checks.append(_inconclusive("interrupted", "no", seen.duration_s, message))
+            checks.append(_inconclusive(INTERRUPTED, "no", seen.duration_s, message))
     elif planned and seen.started and seen.duration_s < planned - EARLY_END_S and not seen.ended_by_the_run:
         message = f"the run stopped after {seen.duration_s:.1f}s of the planned {planned:g}s"
         if seen.stopped_from:
             message += f": stopped by the code at {seen.stopped_from}"
         elif seen.workers_expected:  # a master, which stops when its last worker quits
             message += " (did the last worker quit?)"
-        checks.append(_inconclusive("run_time", f">= {planned:g}s", seen.duration_s, message))
+        checks.append(_inconclusive(RUN_TIME, f">= {planned:g}s", seen.duration_s, message))
     return checks

@@ -2,6 +2,7 @@
 
 import pytest
 
+from perfgate.core.metrics import shown
 from perfgate.core.model import CheckKind, Status
 from perfgate.core.observations import (
     GeneratorCpu,
@@ -90,6 +91,13 @@ def test_an_early_end_needs_a_reason_of_the_runs_own_and_says_who_stopped_it():
     assert checks(duration_s=41.0, ended_by_the_run=True) == {}  # an abort, a capacity step that broke
     assert checks(duration_s=58.5) == {}  # within two seconds of the plan
     assert checks(duration_s=4.0, planned_s=None) == {}  # --iterations: no planned end
+
+
+def test_how_long_the_run_lasted_is_shown_in_seconds():
+    (early,) = run_checks(RunObservations(41.0, 60.0))
+    (interrupted_run,) = run_checks(RunObservations(12.5, 60.0, interrupted=True))
+    assert [shown(c.metric, c.actual) for c in (early, interrupted_run)] == ["41.0s", "12.5s"]
+    assert shown("exceptions", 3.0) == "3"
 
 
 def test_the_live_loops_own_timing():
