@@ -363,9 +363,10 @@ class Gate:
         now, its reports in a folder of its own. At once, in the stopping greenlet: a local runner
         is stopped already, and the UI's poll that sees it stopped (its last one) then carries the
         verdict."""
-        if self.started is not None and self.ended is None:
-            self.ended = time.monotonic()
-        if self.repeating and self.started is not None and self.result is None:
+        if self.started is None:
+            return
+        self.ended = self.ended or time.monotonic()
+        if self.repeating and self.result is None:
             self.conclude(False)
 
     def exit_now(self, *_: Any) -> None:
