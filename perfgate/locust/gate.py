@@ -18,7 +18,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import gevent
 import locust
@@ -415,9 +415,19 @@ class Gate:
         if self.repeating:
             deliver(self.result, Destinations(self.test_folder(len(self.judged) + 1), publish=False))
             self.judged.append(self.result)  # its reports are there: the tab may link to them
-            print(f"perfgate: test {len(self.judged)} of this web UI run:\n{console.render(self.result)}", flush=True)
+            print(
+                f"perfgate: test {len(self.judged)} of this web UI run:\n{console.render(self.result)}",
+                file=self.out,
+                flush=True,
+            )
             self.printed = True
-        deliver(self.result, Destinations(report_dir, save_baseline=save, history=options.history))
+        deliver(self.result, Destinations(report_dir, save_baseline=save, history=options.history, out=self.out))
+
+    @property
+    def out(self) -> TextIO:
+        """Where the verdict and the CI's annotations are printed: stdout, unless Locust's --json
+        prints its stats there for a parser (a CI runner reads workflow commands on stderr too)."""
+        return sys.stderr if getattr(self.options, "json", False) else sys.stdout
 
     def set_exit_code(self, verdict_code: int) -> None:
         """The verdict's code, settled with one that another quitting listener set before perfgate's
@@ -460,13 +470,13 @@ class Gate:
         note = console.exit_code_note(self.result.exit_code, self.exit_code_by_another, self.exit_code or 0)
         if not self.printed:
             self.printed = True
-            print(console.render(self.result), flush=True)
+            print(console.render(self.result), file=self.out, flush=True)
             # the exit code is fixed and every report written: from here the process only ends.
             # Python puts SIGINT back to its default while it finalizes, where a late Ctrl-C would
             # end it with 130 instead of the verdict's code; an ignored signal is left ignored.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         if note:  # after the verdict: a web UI run printed each test's as it ended
-            print(note, flush=True)
+            print(note, file=self.out, flush=True)
 
     def gave_up_on_workers(self) -> None:
         """Locust's headless master calls sys.exit(1) when fewer than --expect-workers connect
@@ -477,7 +487,7 @@ class Gate:
         self.quitting()
         if self.result is not None:
             self.quit()
-            sys.stdout.flush()
+            self.out.flush()
             os._exit(self.result.exit_code)  # atexit cannot change the exit status any other way
 
     # --- the verdict -----------------------------------------------------------------------

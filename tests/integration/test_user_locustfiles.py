@@ -226,6 +226,7 @@ CORPUS_RUNS = {
         0,
     ),
     "--reset-stats": ("custom_client.py", "custom_client.yaml", ("-u", "4", "-r", "2", "-t", "6s", "--reset-stats"), 0),
+    "--json": ("names.py", "names.yaml", ("-u", "4", "-r", "4", "-t", "6s", "--json"), 0),
 }
 
 
@@ -372,6 +373,15 @@ def test_tasks_that_tags_left_out_are_named_with_the_keys_only_they_request(corp
     assert statuses["GET /reports/failure-rate"][1].endswith(
         "--tags smoke left out Reports.failure_rate, which requests it"
     )
+
+
+def test_with_json_stdout_holds_only_locusts_stats_and_the_verdict_goes_to_stderr(corpus):
+    """`locust --json | jq ...`: stdout is for a parser."""
+    finished = corpus["--json"].finished
+    stats = json.loads(finished.stdout)
+    assert {(entry["method"], entry["name"]) for entry in stats} >= {("GET", "GET /api/v1/projects")}
+    assert re.search(r"^PASS +GET /api/v1/projects +p95 ", finished.stderr, re.MULTILINE), finished.stderr[-2000:]
+    assert "perfgate: PASS" in finished.stderr
 
 
 GUIDE_REQUESTERS = {  # which of the guide's classes make the requests its thresholds name
