@@ -56,6 +56,7 @@ from perfgate.core.redact import redact
 from perfgate.core.stages import total_s
 from perfgate.locust import web_tab
 from perfgate.locust.duet import Duet, DuetError, is_twin
+from perfgate.locust.options import overwritten_reports
 from perfgate.locust.patches import RequestTimeout
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
@@ -167,6 +168,9 @@ class Gate:
             refuse(runner, [f"{problem}: run them apart"], "a duet in capacity mode")
         gate = cls(environment, profile, baseline, note, duet)
         apply_load_defaults(options, profile.load)
+        clashes = overwritten_reports(options)
+        if clashes:
+            refuse(runner, clashes, "a report that would be overwritten")
         RequestTimeout.apply(profile.settings.request_timeout_s)
         if profile.load.steps:
             gate.install_shape(runner)

@@ -34,6 +34,16 @@ FORMATS: dict[str, Callable[[Result, Path], Path | list[Path]]] = {
     "html": html.write,
 }
 
+# the files those reports are written to in a report directory
+REPORT_FILES = (
+    result_json.FILE_NAME,
+    junit.FILE_NAME,
+    markdown.FILE_NAME,
+    gitlab.LOAD_PERFORMANCE_FILE,
+    gitlab.METRICS_FILE,
+    html.FILE_NAME,
+)
+
 
 @dataclass(frozen=True)
 class Publisher:

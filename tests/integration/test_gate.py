@@ -88,6 +88,38 @@ def test_a_missing_profile_file_is_exit_2(demo_api, tmp_path):
 
 
 @pytest.mark.light
+@pytest.mark.parametrize(
+    ("args", "clash"),
+    [
+        (
+            ("--html", "{tmp}/reports/report.html"),
+            "--html {tmp}/reports/report.html writes Locust's report to {tmp}/reports/report.html, "
+            "where perfgate writes its report.html (--report-dir {tmp}/reports)",
+        ),
+        (  # Locust fills in {u} when it writes the file
+            ("-u", "3", "--report-dir", "{tmp}/out-3", "--html", "{tmp}/out-{u}/report.html"),
+            "--html {tmp}/out-{u}/report.html writes Locust's report to {tmp}/out-3/report.html, "
+            "where perfgate writes its report.html (--report-dir {tmp}/out-3)",
+        ),
+        (
+            ("--json-file", "{tmp}/reports/result"),
+            "--json-file {tmp}/reports/result writes Locust's report to {tmp}/reports/result.json, "
+            "where perfgate writes its result.json (--report-dir {tmp}/reports)",
+        ),
+    ],
+)
+def test_locusts_own_report_on_one_of_perfgates_is_refused_before_any_request(args, clash, demo_api, tmp_path):
+    """Locust writes --html before perfgate's reports and --json-file after them: one would be lost."""
+    served_before = get_json(demo_api.url + "/healthz")["requests_served"]
+    given = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+    finished, _ = gate(tmp_path, "-t", "10s", "-H", demo_api.url, *given)
+    assert finished.returncode == 2, finished.output[-3000:]
+    assert clash.replace("{tmp}", str(tmp_path)) + ": one would replace the other" in finished.stderr
+    assert not any(tmp_path.rglob("*.html")) and not any(tmp_path.rglob("*.json"))
+    assert get_json(demo_api.url + "/healthz")["requests_served"] == served_before
+
+
+@pytest.mark.light
 def test_a_threshold_on_an_endpoint_without_requests_is_no_data(demo_api, tmp_path):
     profile = write_profile(
         tmp_path,

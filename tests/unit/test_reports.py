@@ -274,6 +274,7 @@ def test_every_report_is_written(tmp_path):
     written = output_step.deliver(sample(), output_step.Destinations(tmp_path, publish=False)).written
     names = {path.name for path in written}
     assert names == {"result.json", "junit.xml", "summary.md", "gl-load-performance.json", "metrics.txt", "report.html"}
+    assert names == set(output_step.REPORT_FILES)  # what a clash with Locust's own reports is checked against
     assert json.loads((tmp_path / "result.json").read_text())["verdict"] == "fail"
 
 
