@@ -127,9 +127,11 @@ def run_checks(seen: RunObservations) -> list[CheckResult]:
     """The run-level checks that make a run inconclusive (DESIGN.md, exit code 5)."""
     checks = []
     if seen.exceptions or seen.unhandled:
-        where = "; ".join(seen.exception_lines) or "see the log"
+        hidden = "see Locust's log (it logs them at ERROR: a higher --loglevel hides them)"
+        where = "; ".join(seen.exception_lines) or hidden
         message = f"the locustfile raised {seen.exceptions or 'an'} unhandled exception(s): {where}"
-        checks.append(_inconclusive("exceptions", "= 0", float(seen.exceptions), message))
+        # Locust flags an exception whose log record the log level hid: how many is unknown then
+        checks.append(_inconclusive("exceptions", "= 0", float(seen.exceptions) or None, message))
     if seen.saturation:
         message = (
             f"{seen.saturation}: a saturated load generator measures its own queueing delay; "

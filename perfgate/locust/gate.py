@@ -40,6 +40,7 @@ from perfgate.core.assemble import RunFacts, assemble
 from perfgate.core.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError
 from perfgate.core.capacity import CapacitySearch
 from perfgate.core.evaluate import settled_exit_code
+from perfgate.core.inert import inert
 from perfgate.core.live import LiveMonitor, empty_snapshot
 from perfgate.core.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, Result, Snapshot, Verdict
 from perfgate.core.observations import (
@@ -61,6 +62,7 @@ from perfgate.locust.patches import RequestTimeout
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
 from perfgate.locust.stopper import stopped_here
+from perfgate.locust.uncaught import UncaughtExceptions
 from perfgate.locust.user_classes import class_counts, declared_tasks, left_out, user_class
 from perfgate.report import console
 from perfgate.report.live_view import live_rows, verdict_rows
@@ -108,6 +110,7 @@ class Gate:
         # tasks, whose requests Locust counts; a master's quit fires it without waiting for them
         self.ended: float | None = None
         self.stopped_from: str | None = None  # the locustfile's code that stopped the run, when it did
+        self.uncaught = UncaughtExceptions()  # what listeners and Locust's greenlets raised (only logged)
         self.monitor = LiveMonitor(profile)
         self.loop_timing = LoopTiming(profile.settings.evaluate_every_s)
         self.loop: Any = None
@@ -167,6 +170,7 @@ class Gate:
             )
             refuse(runner, [f"{problem}: run them apart"], "a duet in capacity mode")
         gate = cls(environment, profile, baseline, note, duet)
+        logging.getLogger().addHandler(gate.uncaught)
         apply_load_defaults(options, profile.load)
         clashes = overwritten_reports(options)
         if clashes:
@@ -549,8 +553,11 @@ class Gate:
             judge_interrupted=self.profile.settings.on_interrupt == JUDGE,
             ended_by_the_run=self.monitor.findings.abort is not None or bool(self.capacity and self.capacity.broke),
             stopped_from=self.stopped_from,
-            exceptions=sum(error["count"] for error in exceptions),
-            exception_lines=tuple(error["msg"].strip().splitlines()[-1] for error in exceptions),
+            exceptions=sum(error["count"] for error in exceptions) + len(self.uncaught.found),
+            exception_lines=(
+                *(redact(inert(error["msg"].strip().splitlines()[-1])) for error in exceptions),
+                *self.uncaught.found,
+            ),
             unhandled=bool(locust_log.unhandled_greenlet_exception),
             saturation=self.cpu.saturation,
             max_generator_cpu=self.profile.settings.max_generator_cpu,

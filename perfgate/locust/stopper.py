@@ -23,7 +23,7 @@ def stopped_from(frame: FrameType | None) -> str | None:
     while frame is not None:
         package = str(frame.f_globals.get("__name__", "")).partition(".")[0]
         if package not in _MACHINERY and package not in sys.stdlib_module_names:
-            return f"{_shown_path(frame.f_code.co_filename)}:{frame.f_lineno} ({frame.f_code.co_qualname})"
+            return f"{shown_path(frame.f_code.co_filename)}:{frame.f_lineno} ({frame.f_code.co_qualname})"
         frame = frame.f_back
     return None
 
@@ -32,7 +32,7 @@ def stopped_here() -> str | None:
     return stopped_from(sys._getframe(1))
 
 
-def _shown_path(path: str) -> str:
+def shown_path(path: str) -> str:
     """Relative to the working directory when the file is under it, as a CI log shows paths."""
     relative = os.path.relpath(path)
     return path if relative.startswith(os.pardir) else relative

@@ -66,10 +66,13 @@ def run_all(jobs: dict[str, dict]) -> dict[str, Run]:
         return {name: future.result() for name, future in futures.items()}
 
 
-def assert_explained(run: Run) -> None:
-    """No traceback, result.json valid, the process's exit code the result's, and that code the
-    one its checks give."""
-    assert "Traceback" not in run.finished.output, run.finished.output[-3000:]
+def assert_explained(run: Run, raises_in: str | None = None) -> None:
+    """No traceback (but those Locust logs for the exceptions the locustfile `raises_in` raises
+    itself), result.json valid, the process's exit code the result's, and that code the one its
+    checks give."""
+    traces = run.finished.output.split("Traceback (most recent call last):")[1:]
+    innermost = [re.findall(r'File "([^"]+)"', trace)[-1:] for trace in traces]
+    assert all(raises_in and frames == [str(CORPUS / raises_in)] for frames in innermost), run.finished.output[-3000:]
     assert run.result is not None, run.finished.output[-3000:]
     assert document_problems(run.result) == []
     assert run.finished.returncode == run.result["exit_code"], run.finished.output[-2000:]
@@ -226,6 +229,7 @@ CORPUS_RUNS = {
         0,
     ),
     "--reset-stats": ("custom_client.py", "custom_client.yaml", ("-u", "4", "-r", "2", "-t", "6s", "--reset-stats"), 0),
+    "a listener that raises": ("seeds_data.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "4s"), 5),
     "--json": ("names.py", "names.yaml", ("-u", "4", "-r", "4", "-t", "6s", "--json"), 0),
 }
 
@@ -246,10 +250,13 @@ def corpus(demo_api, package_index, tmp_path_factory) -> dict[str, Run]:
     return run_all(jobs)
 
 
+RAISES_ITSELF = {"a listener that raises": "seeds_data.py"}  # its own traceback is in Locust's log
+
+
 @pytest.mark.parametrize("name", list(CORPUS_RUNS))
 def test_every_locustfile_of_the_corpus_gets_an_explained_verdict(corpus, name):
     run = corpus[name]
-    assert_explained(run)
+    assert_explained(run, RAISES_ITSELF.get(name))
     assert run.finished.returncode == CORPUS_RUNS[name][3], run.finished.output[-3000:]
 
 
@@ -372,6 +379,22 @@ def test_tasks_that_tags_left_out_are_named_with_the_keys_only_they_request(corp
     )
     assert statuses["GET /reports/failure-rate"][1].endswith(
         "--tags smoke left out Reports.failure_rate, which requests it"
+    )
+
+
+def test_an_exception_that_locust_only_logs_is_named_with_its_line(corpus):
+    """Locust catches what a listener raises, logs it and flags the run; the verdict says what and where."""
+    (check,) = [c for c in corpus["a listener that raises"].result["checks"] if c["metric"] == "exceptions"]
+    line = next(
+        number
+        for number, text in enumerate((CORPUS / "seeds_data.py").read_text().splitlines(), 1)
+        if "the line the verdict names" in text
+    )
+    where = f"{CORPUS.relative_to(REPO)}/seeds_data.py:{line} in seed"
+    assert (check["status"], check["actual"]) == ("inconclusive", 1.0)
+    assert check["message"] == (
+        f"the locustfile raised 1 unhandled exception(s): RuntimeError: seeding failed: 503 from "
+        f"/admin/seed?token=*** ({where})"
     )
 
 

@@ -27,7 +27,7 @@ def test_a_run_that_went_as_planned_has_no_run_checks():
 def test_exceptions_of_the_locustfile_are_named():
     found = checks(exceptions=3, exception_lines=("KeyError: 'token'", "ZeroDivisionError"))
     assert found["exceptions"] == "the locustfile raised 3 unhandled exception(s): KeyError: 'token'; ZeroDivisionError"
-    assert "see the log" in checks(unhandled=True)["exceptions"]
+    assert "see Locust's log" in checks(unhandled=True)["exceptions"]
 
 
 def test_two_hot_cpu_samples_in_a_row_saturate_the_generator_and_one_does_not():

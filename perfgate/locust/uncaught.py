@@ -1,0 +1,43 @@
+"""Exceptions Locust catches outside tasks and only logs: a listener that raised (a locustfile's
+`test_start` that seeds data and gets a 503) or a greenlet of Locust's that died. Locust keeps a
+flag for them and nothing else, so the verdict could only say "see the log"; this handler reads
+the two log records Locust writes for them and keeps what was raised and where."""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+
+from perfgate.core.inert import inert
+from perfgate.core.redact import redact
+from perfgate.locust.stopper import shown_path
+
+# how Locust's event hooks and its greenlet exception logger word the records (locust/event.py, log.py)
+_UNCAUGHT = ("Uncaught exception in event handler", "Unhandled exception in greenlet")
+_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (.+)$', re.MULTILINE)
+
+
+def summary(trace: str) -> str:
+    """The exception's last line and its innermost frame: `RuntimeError: no seed (seed.py:7 in seed)`."""
+    lines = [line for line in trace.strip().splitlines() if line.strip()]
+    frames = _FRAME.findall(trace)
+    where = f" ({shown_path(frames[-1][0])}:{frames[-1][1]} in {frames[-1][2]})" if frames else ""
+    return redact(inert(lines[-1].strip() if lines else "an exception")) + inert(where)
+
+
+class UncaughtExceptions(logging.Handler):
+    """On the root logger, where both records arrive; `found` holds one summary per exception."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not isinstance(record.msg, str) or not record.msg.startswith(_UNCAUGHT):
+            return
+        if record.exc_info and record.exc_info[1] is not None:
+            trace = "".join(traceback.format_exception(*record.exc_info))
+        else:
+            trace = record.getMessage()
+        self.found.append(summary(trace))

@@ -1,0 +1,38 @@
+"""What Locust only logs, read back from its two log records."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from perfgate.locust.uncaught import UncaughtExceptions, summary
+
+TRACE = """Traceback (most recent call last):
+  File "/venv/site-packages/locust/event.py", line 45, in fire
+    handler(**kwargs)
+  File "/ci/locustfile.py", line 12, in seed
+    raise RuntimeError("no data: Authorization: Bearer abc.def")
+RuntimeError: no data: Authorization: Bearer abc.def
+"""
+
+
+def test_the_summary_is_the_exception_and_its_innermost_frame_redacted():
+    assert summary(TRACE) == "RuntimeError: no data: Authorization: *** (/ci/locustfile.py:12 in seed)"
+    assert summary("") == "an exception"
+
+
+def record(message: str, *args: object, exc_info: object = None) -> logging.LogRecord:
+    return logging.LogRecord("root", logging.ERROR, __file__, 1, message, args, exc_info)  # type: ignore[arg-type]
+
+
+def test_the_records_locust_writes_are_kept_and_others_are_not():
+    handler = UncaughtExceptions()
+    handler.handle(record("Uncaught exception in event handler: \n%s", TRACE))
+    try:
+        {}["token"]
+    except KeyError:
+        handler.handle(record("Unhandled exception in greenlet: %s", "<Greenlet>", exc_info=sys.exc_info()))
+    handler.handle(record("%s\n%s", "a task's exception", TRACE))  # Locust counts those apart
+    assert handler.found[0].startswith("RuntimeError: no data")
+    assert handler.found[1].startswith("KeyError: 'token' (") and "in test_the_records" in handler.found[1]
+    assert len(handler.found) == 2
