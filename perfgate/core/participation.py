@@ -2,10 +2,13 @@
 
 Locust gives fixed_count classes their users first and shares the rest by weight; with fewer
 users than classes (Locust's default is one user when nothing sets a count) some classes never
-run, and every endpoint only they request is NO DATA. Its --tags and --exclude-tags take tasks
-out of every class before the test starts (a smoke subset in a PR pipeline, a profile written for
-the whole suite). The verdict names both and says why, and a NO DATA check whose key appears only
-in the source of such a class, or in a task the tags left out, says so.
+run, and every endpoint only they request is NO DATA. Some classes of a locustfile are not in the
+run at all: those the command line names leave the others out (`locust -f f.py Api`), the web
+UI's class picker leaves out those not picked, and Locust drops a class of weight 0. Its --tags
+and --exclude-tags take tasks out of every class before the test starts (a smoke subset in a PR
+pipeline, a profile written for the whole suite). The verdict names these and says why, and a NO
+DATA check whose key appears only in the source of such a class, or in a task the tags left out,
+says so.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ class UserClass:
 
 @dataclass(frozen=True)
 class LeftOut:
-    """A task Locust's tag filter took out of a user class or TaskSet."""
+    """A task Locust's tag filter took out of a user class or TaskSet, or a user class of the
+    locustfile that is not in the run."""
 
-    name: str  # its qualified name: Api.projects
+    name: str  # a task's qualified name (Api.projects), or a class's
     literals: tuple[str, ...] = ()  # strings in its source: what it would request
+    why: str = ""  # for a class: what left it out
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class Participation:
     defaulted: bool = False  # nothing set a user count: Locust ran its default of one
     left_out: tuple[LeftOut, ...] = ()
     tag_filter: str = ""  # the options that left them out: "--tags smoke --exclude-tags slow"
+    classes_left_out: tuple[LeftOut, ...] = ()  # the locustfile's classes that are not in the run
 
     @property
     def idle(self) -> list[UserClass]:
@@ -92,6 +98,9 @@ class Participation:
         tagged = [task.name for task in self.left_out if _mentioned(key, task.literals)]
         if tagged:
             return f"{self.tag_filter} left out {', '.join(tagged)}, which request{'s' if len(tagged) == 1 else ''} it"
+        absent = [c for c in self.classes_left_out if _mentioned(key, c.literals)]
+        if absent and not ran and not idle:
+            return "; ".join(f"only {c.name} requests it, which is not in this run: {c.why}" for c in absent)
         return ""
 
 

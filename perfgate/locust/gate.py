@@ -63,7 +63,7 @@ from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
 from perfgate.locust.stopper import stopped_here
 from perfgate.locust.uncaught import UncaughtExceptions
-from perfgate.locust.user_classes import class_counts, declared_tasks, left_out, user_class
+from perfgate.locust.user_classes import class_counts, classes_left_out, declared_tasks, left_out, user_class
 from perfgate.report import console
 from perfgate.report.live_view import live_rows, verdict_rows
 from perfgate.report.output import Destinations, deliver
@@ -580,7 +580,8 @@ class Gate:
         tags = [("--tags", self.options.tags), ("--exclude-tags", self.options.exclude_tags)]
         tag_filter = " ".join(f"{option} {' '.join(chosen)}" for option, chosen in tags if chosen)
         tasks_left_out = left_out(self.declared_tasks) if tag_filter else ()  # only tags take tasks out
-        return Participation(classes, users, self.users_defaulted, tasks_left_out, tag_filter)
+        absent = classes_left_out(self.environment, self.options)
+        return Participation(classes, users, self.users_defaulted, tasks_left_out, tag_filter, absent)
 
     def load_facts(self) -> dict[str, Any]:
         options = self.options

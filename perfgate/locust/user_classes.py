@@ -97,3 +97,23 @@ def class_counts(runner: Any) -> dict[str, int]:
     if counts is None:
         counts = runner.user_classes_count
     return dict(counts)
+
+
+def classes_left_out(environment: Any, options: Any) -> tuple[LeftOut, ...]:
+    """The locustfile's user classes that are not in the run, each with what left it out."""
+    running = set(environment.user_classes)
+    named = getattr(options, "user_classes", None) or []
+    absent = []
+    for name, cls in (environment.available_user_classes or {}).items():
+        if cls in running:
+            continue
+        if not getattr(cls, "fixed_count", 0) and not getattr(cls, "weight", 1):
+            why = "its weight is 0, and Locust runs no class of weight 0"
+        elif getattr(options, "class_picker", False):  # the picker writes the names it ran to user_classes
+            why = "the web UI's class picker left it out"
+        elif named and name not in named:
+            why = f"the command line names the user classes to run ({' '.join(named)})"
+        else:
+            why = "the locustfile's classes were changed before the test started"
+        absent.append(LeftOut(name, literals(cls), why))
+    return tuple(absent)

@@ -229,6 +229,12 @@ CORPUS_RUNS = {
         0,
     ),
     "--reset-stats": ("custom_client.py", "custom_client.yaml", ("-u", "4", "-r", "2", "-t", "6s", "--reset-stats"), 0),
+    "classes named on the command line": (
+        GUIDE_FILES,
+        str(GUIDE / "guide.yaml"),
+        ("-u", "2", "-t", "5s", "DevOpsApiUser"),
+        5,
+    ),
     "a listener that raises": ("seeds_data.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "4s"), 5),
     "--json": ("names.py", "names.yaml", ("-u", "4", "-r", "4", "-t", "6s", "--json"), 0),
 }
@@ -380,6 +386,17 @@ def test_tasks_that_tags_left_out_are_named_with_the_keys_only_they_request(corp
     assert statuses["GET /reports/failure-rate"][1].endswith(
         "--tags smoke left out Reports.failure_rate, which requests it"
     )
+
+
+def test_a_key_only_classes_left_off_the_command_line_request_says_so(corpus):
+    result = corpus["classes named on the command line"].result
+    assert set(result["load"]["user_classes"]) == {"DevOpsApiUser"}
+    notes = {c["endpoint"]: c["message"] for c in result["checks"] if c["status"] == "no_data"}
+    named = "which is not in this run: the command line names the user classes to run (DevOpsApiUser)"
+    assert notes["POST /api/v1/builds"].endswith(f"; only BuildPipelineUser requests it, {named}"), notes
+    assert notes["GET /api/v1/reports/deployment-frequency"].endswith(f"; only ReportingUser requests it, {named}")
+    # DevOpsApiUser requests it (in 5 s at the guide's waits of 1-4 s maybe not yet): no other class is blamed
+    assert "not in this run" not in notes.get("GET /api/v1/projects", "")
 
 
 def test_an_exception_that_locust_only_logs_is_named_with_its_line(corpus):

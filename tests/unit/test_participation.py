@@ -1,7 +1,9 @@
 """Which user classes and tasks took part, why one did not, and which NO DATA keys that explains."""
 
+from types import SimpleNamespace
+
 from perfgate.core.participation import LeftOut, Participation, UserClass
-from perfgate.locust.user_classes import declared_tasks, left_out, literals
+from perfgate.locust.user_classes import classes_left_out, declared_tasks, left_out, literals
 
 
 def classes(*peaks: int, weights: tuple[float, ...] = (), fixed: tuple[int, ...] = ()) -> tuple[UserClass, ...]:
@@ -137,3 +139,30 @@ def test_the_tasks_a_tag_filter_took_out_are_found_by_their_declared_list():
         Buyer.tasks, Checkout.tasks = saved
     assert [task.name for task in found] == ["Buyer.browse", "Checkout.review"]
     assert found[1].literals == ("/reviews", "GET /reviews")
+
+
+class Disabled:
+    weight = 0
+
+    def audit(self):
+        self.client.get("/audit", name="GET /audit")
+
+
+def test_the_classes_not_in_the_run_are_named_with_what_left_them_out():
+    everything = {"Buyer": Buyer, "Shopper": Shopper, "Disabled": Disabled}
+    environment = SimpleNamespace(user_classes=[Buyer], available_user_classes=everything)
+    named = classes_left_out(environment, SimpleNamespace(user_classes=["Buyer"], class_picker=False))
+    assert [(c.name, c.why) for c in named] == [
+        ("Shopper", "the command line names the user classes to run (Buyer)"),
+        ("Disabled", "its weight is 0, and Locust runs no class of weight 0"),
+    ]
+    picked = classes_left_out(environment, SimpleNamespace(user_classes=["Buyer"], class_picker=True))
+    assert picked[0].why == "the web UI's class picker left it out"
+    everyone = SimpleNamespace(user_classes=[Buyer, Shopper, Disabled], available_user_classes=everything)
+    assert classes_left_out(everyone, SimpleNamespace(user_classes=[], class_picker=False)) == ()
+    run = Participation(classes(1), users=1, classes_left_out=named)
+    assert run.no_data_note("POST /login") == (
+        "only Shopper requests it, which is not in this run: the command line names the user classes to run (Buyer)"
+    )
+    assert run.no_data_note("GET /audit").endswith("its weight is 0, and Locust runs no class of weight 0")
+    assert run.no_data_note("GET /api/v1/devops") == "" and run.warnings() == []
