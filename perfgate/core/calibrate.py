@@ -32,6 +32,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from perfgate.core.baseline import Baseline, RunData, pooled
+from perfgate.core.comparability import differences
 from perfgate.core.metrics import metric
 from perfgate.core.model import ALL_ENDPOINTS, CheckKind, Status
 from perfgate.core.naming import key_matches
@@ -42,7 +43,6 @@ from perfgate.core.regression import (
     MEASURED_NOISE_RUNS,
     Noise,
     compare,
-    differences,
     measured_noise,
     requests_needed,
 )

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from perfgate.core.calibrate import Calibration, LatencyLimit, ToleranceFinding, written_keys
+from perfgate.core.comparability import LOAD_FIELDS
 from perfgate.core.model import profile_name
-from perfgate.core.regression import LOAD_FIELDS
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ import math
 import statistics
 
 from perfgate.core.baseline import Baseline
+from perfgate.core.comparability import duet_warnings
 from perfgate.core.model import ALL_ENDPOINTS, EndpointStats
-from perfgate.core.regression import PAIRED_NOISE, compare, duet_warnings
+from perfgate.core.regression import PAIRED_NOISE, compare
 from perfgate.core.sampling import paired_log_variance, quantile_log_variance, variance_inflation
 from tests.unit.synthetic import ENDPOINTS, latencies, run, stats_of
 from tests.unit.test_regression import settings, statuses
