@@ -15,6 +15,7 @@ import yaml
 
 from perfgate.config.schema import schema
 from perfgate.core import metrics
+from perfgate.core.encoding import not_utf8
 from perfgate.core.keypath import KeyPath, show_path
 from perfgate.core.limits import expected_form, parse_k6, parse_limit
 from perfgate.core.profile import (
@@ -101,7 +102,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Location]]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ProfileError([f"{file}: profile file not found (working directory {os.getcwd()})"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ProfileError([f"{file}: {not_utf8(exc)}"]) from None
+    except OSError as exc:
         raise ProfileError([f"{file}: cannot read the profile: {exc}"]) from None
     text = _interpolate(text, file)
     try:

@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 
 from perfgate.core.baseline import BASELINE_SCHEMA, Baseline, BaselineError, run_data
+from perfgate.core.encoding import not_utf8
 from perfgate.core.keypath import show_path
 from perfgate.core.model import RESULT_SCHEMA, Result
 
@@ -22,7 +23,9 @@ def read_json(path: str | Path, what: str) -> dict[str, Any]:
         data = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BaselineError(f"{path}: {what} file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise BaselineError(f"{path}: {not_utf8(exc)}") from None
+    except OSError as exc:
         raise BaselineError(f"{path}: cannot read the {what} file: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); is it a perfgate result.json?") from None

@@ -103,3 +103,18 @@ def test_nasty_inputs_stay_located_errors(tmp_path, case):
     else:
         code, stderr = run_cli("compare", str(case), str(case))
         assert code == 2 and str(case) in stderr, stderr
+
+
+@pytest.mark.parametrize(
+    ("case", "command"), [("utf16-powershell.yaml", "validate"), ("utf16-powershell.json", "compare")]
+)
+def test_a_file_saved_as_utf16_says_so_and_what_to_do(case, command):
+    path = NASTY / case
+    code, stderr = run_cli(command, *[str(path)] * (2 if command == "compare" else 1))
+    expected = f"{path}: expected UTF-8 text, found UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8"
+    assert code == 2 and expected in stderr, stderr
+
+
+def test_a_stray_byte_is_named_with_its_offset():
+    code, stderr = run_cli("validate", str(NASTY / "not-utf8.yaml"))
+    assert code == 2 and "expected UTF-8 text, found the byte 0x" in stderr and " at offset " in stderr, stderr
