@@ -150,9 +150,12 @@ def _where(check: CheckResult) -> str:
 
 def _measurement(result: Result) -> str:
     m = result.measurement
+    measured = f"measured {m['measured_s']:.1f}s ({m['measured_requests']} requests)"
+    if not m["excluded_s"] and not m["excluded_requests"]:  # no warm-up: nothing to account for
+        return measured
     return (
-        f"measured {m['measured_s']:.1f}s ({m['measured_requests']} requests); warm-up ({m['warmup']}) "
-        f"excluded the first {m['excluded_s']:.1f}s ({m['excluded_requests']} requests)"
+        f"{measured}; warm-up ({m['warmup']}) excluded the first {m['excluded_s']:.1f}s "
+        f"({m['excluded_requests']} requests)"
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 import xmlschema
 
 from perfgate.core.model import CheckResult, Result, Status, Verdict
-from perfgate.report import github, gitlab, html, junit, markdown, termination
+from perfgate.report import console, github, gitlab, html, junit, markdown, termination
 from perfgate.report import output as output_step
 from perfgate.report.svg import (
     CHAR_WIDTH,
@@ -312,3 +312,12 @@ def test_the_kubernetes_termination_message_is_one_line_with_the_verdict_and_the
     environ = {termination.PATH_VARIABLE: str(written)}
     output_step.deliver(failing, output_step.Destinations(tmp_path / "r", [], environ=environ))
     assert written.read_text() == line + "\n"
+
+
+def test_the_console_names_the_warm_up_only_when_it_excluded_something():
+    warm = {"measured_s": 58.0, "measured_requests": 900, "warmup": "2s", "excluded_s": 2.0, "excluded_requests": 41}
+    shown = console.render(replace(sample(), measurement=warm, comparison=None))
+    assert "measured 58.0s (900 requests); warm-up (2s) excluded the first 2.0s (41 requests)" in shown
+    cold = warm | {"warmup": "0s", "excluded_s": 0.0, "excluded_requests": 0}
+    shown = console.render(replace(sample(), measurement=cold, comparison=None))
+    assert "measured 58.0s (900 requests)\n" in shown and "warm-up" not in shown
