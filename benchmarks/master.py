@@ -37,7 +37,7 @@ ARMS = {"bare": [], "perfgate": ["--thresholds", str(BENCH_LOCUSTFILES / "master
 
 
 def measure(quick: bool, folder: Path) -> dict[str, Any]:
-    counts, run_time = ((5,), 10) if quick else (WORKER_COUNTS, 36)
+    counts, run_time = ((5,), 6) if quick else (WORKER_COUNTS, 36)
     payloads = record_payloads(folder / "recorded", 7 if quick else 24)
     figures: dict[str, Any] = {"run_time_s": run_time, "message_bytes": message_bytes(payloads), "workers": {}}
     for count in counts:

@@ -19,7 +19,7 @@ ARMS = {"bare": ("bare.py", []), "perfgate": ("gated.py", ["--thresholds", str(B
 
 
 def measure(quick: bool, folder: Path, minutes: float = 30.0) -> dict[str, Any]:
-    minutes = 0.25 if quick else minutes
+    minutes = 0.15 if quick else minutes
     every_s = 1.0 if quick else 10.0
     demo = start_demo_api()
     processes: dict[str, subprocess.Popen[bytes]] = {}

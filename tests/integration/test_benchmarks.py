@@ -10,7 +10,7 @@ import pytest
 
 from tests.processes import REPO, run_bounded
 
-# two halves of about the same length in quick mode (~130 s each here)
+# two halves of about the same length in quick mode (~125 s each here, one after the other)
 PARTS = (
     "attribution",
     "overhead",
