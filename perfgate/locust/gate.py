@@ -57,8 +57,8 @@ from perfgate.core.redact import redact
 from perfgate.core.stages import total_s
 from perfgate.locust import web_tab
 from perfgate.locust.duet import Duet, DuetError, is_twin
-from perfgate.locust.options import overwritten_reports
 from perfgate.locust.patches import RequestTimeout
+from perfgate.locust.report_clashes import overwritten_reports
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
 from perfgate.locust.stopper import stopped_here

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.processes import LOCUSTFILES, REPO, Finished, get_json, run_locust
+from tests.processes import LOCUSTFILES, REPO, Finished, get_json, run_bounded, run_locust
 
 CI = LOCUSTFILES / "ci.py"
 
@@ -154,3 +155,14 @@ def test_profile_load_defaults_apply_when_the_command_line_is_silent(demo_api, t
     assert finished.returncode == 0, finished.output[-3000:]
     assert 3 <= result["duration_s"] <= 6
     assert "Ramping to 3 users" in finished.stderr or "All users spawned" in finished.stderr
+
+
+@pytest.mark.light
+def test_set_defaults_imports_no_locust():
+    """A locustfile may set perfgate's defaults before it imports Locust, whose import monkey-patches
+    the process with gevent: perfgate.set_defaults must not import it."""
+    script = "import json, sys, perfgate; perfgate.set_defaults('t.yaml', 'out'); print(json.dumps(list(sys.modules)))"
+    finished = run_bounded([sys.executable, "-c", script], 60, REPO)
+    assert finished.returncode == 0, finished.output
+    modules = json.loads(finished.stdout)
+    assert "perfgate.locust.options" in modules and "locust" not in modules and "gevent" not in modules
