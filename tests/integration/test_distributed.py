@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -52,8 +53,10 @@ def distributed(
     resume_after_s: float | None = None,
 ):
     """Master and `workers` worker processes; returns (master exit code, master stderr, result,
-    worker exit codes). With kill_after_s, the first worker gets `how` that long after start, and
-    with resume_after_s SIGCONT that long after that."""
+    worker exit codes). With kill_after_s, the first worker gets `how` that long after every user
+    was spawned (not after the processes started: on a busy machine a worker frozen before it
+    connected is no worker lost, the run just starts later), and with resume_after_s SIGCONT that
+    long after that."""
     port = str(free_port())
     master = locust(
         tmp_path / "master",
@@ -79,17 +82,33 @@ def distributed(
         locust(tmp_path / f"worker{i}", "--worker", "--master-host", "127.0.0.1", "--master-port", port)
         for i in range(workers)
     ]
+    lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
+    spawned = threading.Event()
+
+    def read(stream: str) -> None:
+        for line in getattr(master, stream):
+            lines[stream].append(line)
+            if "All users spawned" in line:
+                spawned.set()
+
+    readers = [threading.Thread(target=read, args=(stream,), daemon=True) for stream in lines]
+    for reader in readers:
+        reader.start()
     try:
         if kill_after_s is not None:
+            assert spawned.wait(timeout=90), "the master never spawned its users"
             time.sleep(kill_after_s)
             os.killpg(started[0].pid, how)
         if resume_after_s is not None:
             time.sleep(resume_after_s)
             os.killpg(started[0].pid, signal.SIGCONT)
-        _, stderr = master.communicate(timeout=180)
+        master.wait(timeout=180)
+        for reader in readers:
+            reader.join(timeout=10)
         codes = [worker.wait(timeout=30) for worker in started]
     finally:
         stop_processes([master, *started])
+    stderr = "".join(lines["stderr"])
     result_file = tmp_path / "reports" / "result.json"
     return master.returncode, stderr, json.loads(result_file.read_text()) if result_file.exists() else None, codes
 
