@@ -40,7 +40,6 @@ from perfgate.core.assemble import RunFacts, assemble
 from perfgate.core.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError
 from perfgate.core.capacity import CapacitySearch
 from perfgate.core.evaluate import settled_exit_code
-from perfgate.core.inert import inert
 from perfgate.core.live import LiveMonitor, empty_snapshot
 from perfgate.core.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, Result, Snapshot, Verdict
 from perfgate.core.observations import (
@@ -62,7 +61,7 @@ from perfgate.locust.report_clashes import overwritten_reports
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
 from perfgate.locust.stopper import stopped_here
-from perfgate.locust.uncaught import UncaughtExceptions
+from perfgate.locust.uncaught import UncaughtExceptions, exception_line
 from perfgate.locust.user_classes import class_counts, classes_left_out, declared_tasks, left_out, user_class
 from perfgate.report import console
 from perfgate.report.live_view import live_rows, verdict_rows
@@ -555,7 +554,7 @@ class Gate:
             stopped_from=self.stopped_from,
             exceptions=sum(error["count"] for error in exceptions) + len(self.uncaught.found),
             exception_lines=(
-                *(redact(inert(error["msg"].strip().splitlines()[-1])) for error in exceptions),
+                *(exception_line(error["msg"]) for error in exceptions),
                 *self.uncaught.found,
             ),
             unhandled=bool(locust_log.unhandled_greenlet_exception),

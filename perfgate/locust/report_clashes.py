@@ -30,10 +30,13 @@ def overwritten_reports(options: Any) -> list[str]:
         theirs[f"--html {options.html_file}"] = Path(named.html_file)
     if getattr(options, "json_file", None):
         theirs[f"--json-file {options.json_file}"] = Path(f"{options.json_file}.json")
-    return [
-        f"{flag} writes Locust's report to {path}, where perfgate writes its {ours[path.resolve()]} "
-        f"(--report-dir {options.report_dir}): one would replace the other; give Locust's report another "
-        "name or perfgate another --report-dir"
-        for flag, path in theirs.items()
-        if path.resolve() in ours
-    ]
+    clashes = []
+    for flag, path in theirs.items():
+        mine = ours.get(path.resolve())
+        if mine:
+            clashes.append(
+                f"{flag} writes Locust's report to {path}, where perfgate writes its {mine} "
+                f"(--report-dir {options.report_dir}): one would replace the other; give Locust's report "
+                "another name or perfgate another --report-dir"
+            )
+    return clashes

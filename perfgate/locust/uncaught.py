@@ -18,12 +18,17 @@ _UNCAUGHT = ("Uncaught exception in event handler", "Unhandled exception in gree
 _FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (.+)$', re.MULTILINE)
 
 
+def exception_line(trace: str) -> str:
+    """A traceback's last line, the exception itself, as a report may show it: `KeyError: 'token'`."""
+    lines = trace.strip().splitlines()
+    return redact(inert(lines[-1].strip() if lines else "an exception"))
+
+
 def summary(trace: str) -> str:
     """The exception's last line and its innermost frame: `RuntimeError: no seed (seed.py:7 in seed)`."""
-    lines = [line for line in trace.strip().splitlines() if line.strip()]
     frames = _FRAME.findall(trace)
     where = f" ({shown_path(frames[-1][0])}:{frames[-1][1]} in {frames[-1][2]})" if frames else ""
-    return redact(inert(lines[-1].strip() if lines else "an exception")) + inert(where)
+    return exception_line(trace) + inert(where)
 
 
 class UncaughtExceptions(logging.Handler):
