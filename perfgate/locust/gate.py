@@ -51,7 +51,7 @@ from perfgate.core.observations import (
     run_checks,
 )
 from perfgate.core.participation import Participation
-from perfgate.core.profile import LoadDefaults, Profile, Settings
+from perfgate.core.profile import LoadDefaults, Profile
 from perfgate.core.redact import redact
 from perfgate.core.stages import total_s
 from perfgate.locust import web_tab
@@ -140,7 +140,7 @@ class Gate:
         if options is None:
             return None
         if isinstance(runner, WorkerRunner):
-            _worker_request_timeout(options.thresholds)
+            environment.events.test_start.add_listener(lambda **_: _apply_masters_request_timeout(options))
             Duet.open(environment, runner, None)
             return None
         if not options.thresholds:
@@ -175,6 +175,7 @@ class Gate:
         if clashes:
             refuse(runner, clashes, "a report that would be overwritten")
         RequestTimeout.apply(profile.settings.request_timeout_s)
+        options.request_timeout_of_master = profile.settings.request_timeout_s
         if profile.load.steps:
             gate.install_shape(runner)
         gate.users_defaulted = bool(options.headless) and options.num_users is None and environment.shape_class is None
@@ -620,12 +621,9 @@ def apply_load_defaults(options: Any, load: LoadDefaults) -> None:
         options.run_time = load.run_time_s
 
 
-def _worker_request_timeout(thresholds: str | None) -> None:
-    """Workers do not judge, but their requests need the profile's timeout; an unreadable profile
-    is the master's to report (it refuses the run), so the default applies here."""
-    if not thresholds:
-        return
-    try:
-        RequestTimeout.apply(load_profile(thresholds).settings.request_timeout_s)
-    except ProfileError:
-        RequestTimeout.apply(Settings().request_timeout_s)
+def _apply_masters_request_timeout(options: Any) -> None:
+    """Workers do not judge, but their requests need the master's profile's timeout, whether or not
+    the worker was given the profile: it comes in the spawn message, before the worker's test_start
+    (a master without a profile sends none: Locust's own behaviour, as in a local ungated run)."""
+    if options.request_timeout_of_master is not None:
+        RequestTimeout.apply(options.request_timeout_of_master)

@@ -1,8 +1,9 @@
-"""The options perfgate adds to Locust's command line; each also reads from env (`LOCUST_...`) and
-locust.conf like any Locust option. Values are strings: options travel to workers by msgpack."""
+"""The options perfgate adds to Locust's command line; each that users set also reads from env (`LOCUST_...`) and
+locust.conf like any Locust option. Values are strings or numbers: options travel to workers by msgpack."""
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,15 @@ def add_options(parser: Any) -> None:
         env_var="LOCUST_HISTORY",
         help=f"perfgate: record this run in a SQLite history (default {DEFAULT_HISTORY}); "
         "--baseline history:BRANCH reads it",
+        **option,
+    )
+    parser.add_argument(
+        "--request-timeout-of-master",
+        type=float,
+        default=None,
+        # not for users: a master sets it from its profile, and Locust sends it to every worker with
+        # each spawn message, so that a worker started without the profile times requests out alike
+        help=argparse.SUPPRESS,
         **option,
     )
     parser.add_argument(

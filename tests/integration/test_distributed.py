@@ -152,6 +152,19 @@ def test_a_master_and_two_workers_give_the_local_verdict_and_only_the_master_rep
     assert len(fractions) > 5
 
 
+def test_workers_given_no_profile_time_requests_out_as_the_masters_profile_says(start_demo, tmp_path):
+    """The workers here have no --thresholds (as in a cluster whose workers get the locustfile only):
+    the master's settings.request_timeout reaches them with Locust's spawn message."""
+    timeout_1s = PROFILE.replace("settings: {warmup: spawn}", "settings: {warmup: spawn, request_timeout: 1s}")
+    profile = write_profile(tmp_path, timeout_1s % "8s")
+    demo = start_demo("latency:GET /api/v1/projects:3000")
+    code, stderr, result, _ = distributed(tmp_path, demo.url, profile, workers=1)
+    assert code == 3, stderr[-3000:]
+    projects = result["endpoints"]["GET /api/v1/projects"]
+    assert projects["failures"] == projects["requests"] > 0, projects
+    assert all("timed out" in error["message"] for error in projects["errors"]), projects["errors"]
+
+
 LOSSES = {
     signal.SIGKILL: r"Worker (\S+) failed to send heartbeat",  # dies: its heartbeat stops
     signal.SIGTERM: r"Worker '(\S+)' \(index \d+\) quit",  # stopped: it says goodbye, still lost
