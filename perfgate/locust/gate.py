@@ -66,6 +66,7 @@ from perfgate.locust.user_classes import class_counts, classes_left_out, declare
 from perfgate.report import console
 from perfgate.report.live_view import live_rows, verdict_rows
 from perfgate.report.output import Destinations, deliver
+from perfgate.store.files import WRITES
 from perfgate.store.history import default_history, load_baseline
 from perfgate.version import __version__
 
@@ -388,7 +389,7 @@ class Gate:
         print(
             f"perfgate: interrupted again while stopping; exiting now (exit code {code})", file=sys.stderr, flush=True
         )
-        os._exit(code)
+        WRITES.exit(code)  # at the end of a report write it interrupts
 
     def quitting(self) -> None:
         """Judges the run once (quitting fires twice on a master that gets SIGTERM), delivers the

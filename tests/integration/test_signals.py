@@ -233,3 +233,37 @@ def test_sigterm_and_sigint_end_every_shape_of_run_with_its_reports_and_code_5(d
     finally:
         for run in runs.values():
             stop_processes(run.processes)
+
+
+WRITE_INTERRUPTED = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from perfgate.store.files import WRITES, write_atomic
+
+folder = Path(sys.argv[1])
+signal.signal(signal.SIGINT, lambda *_: WRITES.exit(7))  # as the Gate's second Ctrl-C does
+
+
+def interrupt_once_writing():
+    while not any(folder.glob(".result.json.*")):
+        time.sleep(0.0002)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+threading.Thread(target=interrupt_once_writing, daemon=True).start()
+write_atomic(folder / "result.json", "x" * int(sys.argv[2]))
+time.sleep(10)  # not reached: the exit comes at the end of the write
+"""
+
+
+@pytest.mark.light
+def test_an_exit_from_a_signal_handler_during_a_report_write_waits_for_the_write(tmp_path):
+    """A second Ctrl-C while reports are written: the file being written is whole, and no hidden
+    temporary file is left (os._exit in the handler would skip write_atomic's cleanup)."""
+    size = 200_000_000  # long enough to write that the signal comes in the middle
+    finished = subprocess.run(
+        [sys.executable, "-c", WRITE_INTERRUPTED, str(tmp_path), str(size)], cwd=REPO, timeout=60, capture_output=True
+    )
+    assert finished.returncode == 7, finished.stderr
+    assert [path.name for path in tmp_path.iterdir()] == ["result.json"]
+    assert (tmp_path / "result.json").stat().st_size == size
