@@ -13,6 +13,7 @@ support a verdict (exit code 5): pure, fed by the Locust side, tested with plain
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 
 from perfgate.core.metrics import INTERRUPTED, RUN_TIME
@@ -20,6 +21,7 @@ from perfgate.core.model import CheckKind, CheckResult, Status
 
 EARLY_END_S = 2.0  # a run that ends this much before its plan did not run as planned
 LATE_SIGNAL_S = 1.0  # a SIGTERM this close to the planned end is the end, not an interruption
+EXCEPTION_KINDS_SHOWN = 3  # kinds of exception a verdict names; the count covers them all
 
 
 @dataclass
@@ -100,7 +102,7 @@ class RunObservations:
     ended_by_the_run: bool = False  # an abort or a capacity step that broke ended it early
     stopped_from: str | None = None  # where the locustfile's code stopped the run (file:line (function))
     exceptions: int = 0  # unhandled exceptions the locustfile raised
-    exception_lines: tuple[str, ...] = ()  # the last line of each
+    exception_lines: tuple[tuple[str, int], ...] = ()  # the last line of each, and how many times
     unhandled: bool = False  # Locust saw an unhandled greenlet exception
     saturation: str | None = None
     max_generator_cpu: float = 90.0
@@ -123,12 +125,23 @@ def _inconclusive(metric: str, limit: str, actual: float | None, message: str) -
     return CheckResult("run", metric, limit, actual, Status.INCONCLUSIVE, message, kind=CheckKind.RUN)
 
 
+def _exceptions_named(lines: tuple[tuple[str, int], ...]) -> str:
+    """Each kind once, with how many times when more than once, the first few kinds only: one
+    that fires on every request would otherwise fill the message with copies."""
+    counts: Counter[str] = Counter()
+    for line, count in lines:
+        counts[line] += count
+    named = [line if count == 1 else f"{count:,} x {line}" for line, count in counts.items()]
+    more = len(named) - EXCEPTION_KINDS_SHOWN
+    return "; ".join(named[:EXCEPTION_KINDS_SHOWN]) + (f"; and {more} more kind(s)" if more > 0 else "")
+
+
 def run_checks(seen: RunObservations) -> list[CheckResult]:
     """The run-level checks that make a run inconclusive (DESIGN.md, exit code 5)."""
     checks = []
     if seen.exceptions or seen.unhandled:
         hidden = "see Locust's log (it logs them at ERROR: a higher --loglevel hides them)"
-        where = "; ".join(seen.exception_lines) or hidden
+        where = _exceptions_named(seen.exception_lines) or hidden
         message = f"the locustfile raised {seen.exceptions or 'an'} unhandled exception(s): {where}"
         # Locust flags an exception whose log record the log level hid: how many is unknown then
         checks.append(_inconclusive("exceptions", "= 0", float(seen.exceptions) or None, message))

@@ -554,10 +554,10 @@ class Gate:
             judge_interrupted=self.profile.settings.on_interrupt == JUDGE,
             ended_by_the_run=self.monitor.findings.abort is not None or bool(self.capacity and self.capacity.broke),
             stopped_from=self.stopped_from,
-            exceptions=sum(error["count"] for error in exceptions) + len(self.uncaught.found),
+            exceptions=sum(error["count"] for error in exceptions) + self.uncaught.found.total(),
             exception_lines=(
-                *(exception_line(error["msg"]) for error in exceptions),
-                *self.uncaught.found,
+                *((exception_line(error["msg"]), error["count"]) for error in exceptions),
+                *self.uncaught.found.items(),
             ),
             unhandled=bool(locust_log.unhandled_greenlet_exception),
             saturation=self.cpu.saturation,

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from math import isfinite
 from typing import Any
 
 import gevent
@@ -69,6 +70,12 @@ def _log_redacted_request(
     and the response time kept for perfgate's three-digit histogram of the entry, which counts
     them in batches."""
     key = (_clean[name], _clean[method])
+    if response_time is not None and not isfinite(response_time):
+        # Locust would count it and crash on it in its final summary, losing the exit code
+        raise ValueError(
+            f"{key[1]} {key[0]}: events.request reported a response time of {response_time} ms; it takes a "
+            "finite number of milliseconds, or None when there is none: this request is not counted"
+        )
     self.total.log(response_time, length)
     self.entries[key].log(response_time, length)
     if response_time is not None:  # Locust counts such a request but has no time for it

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections import Counter
 
 from perfgate.core.inert import inert
 from perfgate.core.redact import redact
@@ -32,11 +33,12 @@ def summary(trace: str) -> str:
 
 
 class UncaughtExceptions(logging.Handler):
-    """On the root logger, where both records arrive; `found` holds one summary per exception."""
+    """On the root logger, where both records arrive; `found` counts each summary (one that fires
+    on every request repeats thousands of times)."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
-        self.found: list[str] = []
+        self.found: Counter[str] = Counter()
 
     def emit(self, record: logging.LogRecord) -> None:
         if not isinstance(record.msg, str) or not record.msg.startswith(_UNCAUGHT):
@@ -45,4 +47,4 @@ class UncaughtExceptions(logging.Handler):
             trace = "".join(traceback.format_exception(*record.exc_info))
         else:
             trace = record.getMessage()
-        self.found.append(summary(trace))
+        self.found[summary(trace)] += 1

@@ -240,6 +240,7 @@ CORPUS_RUNS = {
     ),
     "a listener that raises": ("seeds_data.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "4s"), 5),
     "--json": ("names.py", "names.yaml", ("-u", "4", "-r", "4", "-t", "6s", "--json"), 0),
+    "response times that are not numbers": ("bad_times.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "4s"), 5),
 }
 
 
@@ -259,7 +260,11 @@ def corpus(demo_api, package_index, tmp_path_factory) -> dict[str, Run]:
     return run_all(jobs)
 
 
-RAISES_ITSELF = {"a listener that raises": "seeds_data.py"}  # its own traceback is in Locust's log
+REFUSES_A_TIME = str(REPO / "perfgate" / "locust" / "patches.py")  # where a NaN response time is refused
+RAISES_ITSELF = {  # its own traceback is in Locust's log
+    "a listener that raises": "seeds_data.py",
+    "response times that are not numbers": REFUSES_A_TIME,
+}
 
 
 @pytest.mark.parametrize("name", list(CORPUS_RUNS))
@@ -452,3 +457,18 @@ def test_one_user_for_four_classes_names_the_idle_classes_and_why_their_keys_got
         blamed = "it, and got no user: 1 user (Locust's default) for 4 user classes" in check["message"]
         # a key is put down to idle classes only when no class that ran requests it
         assert blamed == (not GUIDE_REQUESTERS[check["endpoint"]] & ran), (ran, check["message"])
+
+
+def test_response_times_that_are_not_numbers_are_refused_each_kind_named_once(corpus):
+    """Locust would count them and crash in its summary, exit 1 with no verdict: here the run keeps
+    its exit code and verdict, the exceptions check names each kind once with its count, and the
+    requests with a time are measured."""
+    run = corpus["response times that are not numbers"]
+    assert "perfgate: INCONCLUSIVE" in run.finished.stdout
+    (check,) = [c for c in run.result["checks"] if c["metric"] == "exceptions"]
+    named = re.findall(r"([\d,]+) x ValueError: amqp ([a-z ]+): events\.request reported", check["message"])
+    refused = {name: count for count, name in named}
+    assert set(refused) == {"rpc deploy", "consume events"}, check["message"]
+    assert check["actual"] == sum(int(count.replace(",", "")) for count in refused.values())
+    assert "a response time of inf ms" in check["message"] and "a response time of nan ms" in check["message"]
+    assert set(run.result["endpoints"]) == {"amqp publish builds"}

@@ -25,9 +25,23 @@ def test_a_run_that_went_as_planned_has_no_run_checks():
 
 
 def test_exceptions_of_the_locustfile_are_named():
-    found = checks(exceptions=3, exception_lines=("KeyError: 'token'", "ZeroDivisionError"))
-    assert found["exceptions"] == "the locustfile raised 3 unhandled exception(s): KeyError: 'token'; ZeroDivisionError"
+    found = checks(exceptions=3, exception_lines=(("KeyError: 'token'", 1), ("ZeroDivisionError", 2)))
+    assert found["exceptions"] == (
+        "the locustfile raised 3 unhandled exception(s): KeyError: 'token'; 2 x ZeroDivisionError"
+    )
     assert "see Locust's log" in checks(unhandled=True)["exceptions"]
+
+
+def test_one_exception_raised_many_times_is_named_once_and_only_the_first_kinds_are_named():
+    """A task's exception comes with Locust's count; one only logged comes as many times as it
+    was raised: both add up by their last line."""
+    every_request = (("ValueError: nan", 1),) * 3 + (("ValueError: nan", 2000),)
+    kinds = tuple((f"KeyError: '{key}'", 1) for key in "abcd")
+    found = checks(exceptions=2007, exception_lines=every_request + kinds)["exceptions"]
+    assert found == (
+        "the locustfile raised 2007 unhandled exception(s): 2,003 x ValueError: nan; KeyError: 'a'; "
+        "KeyError: 'b'; and 2 more kind(s)"
+    )
 
 
 def test_two_hot_cpu_samples_in_a_row_saturate_the_generator_and_one_does_not():

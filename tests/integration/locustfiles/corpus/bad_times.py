@@ -1,0 +1,32 @@
+"""A custom client whose clock goes wrong: it reports `inf` ms for a call that got no answer, and
+NaN for the mean of the retries of a call that made none. Locust alone counts them and then
+crashes in its final summary (exit 1, no verdict); gated, they are refused as they come."""
+
+import math
+import statistics
+
+from locust import User, constant, events, task
+
+import perfgate  # noqa: F401  (registers the gate)
+
+
+class QueueUser(User):
+    wait_time = constant(0.05)
+
+    def report(self, name: str, milliseconds: float) -> None:
+        events.request.fire(
+            request_type="amqp", name=name, response_time=milliseconds, response_length=0, context={}, exception=None
+        )
+
+    @task(4)
+    def publish(self):
+        self.report("publish builds", 1.5)
+
+    @task(1)
+    def unanswered(self):
+        self.report("rpc deploy", math.inf)
+
+    @task(1)
+    def no_retries(self):
+        retries: list[float] = []
+        self.report("consume events", statistics.fmean(retries) if retries else math.nan)
