@@ -142,6 +142,9 @@ class Gate:
             return None
         if isinstance(runner, WorkerRunner):
             environment.events.test_start.add_listener(lambda **_: _apply_masters_request_timeout(options))
+            uncaught = UncaughtExceptions()
+            logging.getLogger().addHandler(uncaught)
+            uncaught.relay(environment.events)
             Duet.open(environment, runner, None)
             return None
         if not options.thresholds:
@@ -171,6 +174,7 @@ class Gate:
             refuse(runner, [f"{problem}: run them apart"], "a duet in capacity mode")
         gate = cls(environment, profile, baseline, note, duet)
         logging.getLogger().addHandler(gate.uncaught)
+        gate.uncaught.gather(environment.events)
         apply_load_defaults(options, profile.load)
         clashes = overwritten_reports(options)
         if clashes:

@@ -9,6 +9,7 @@ import logging
 import re
 import traceback
 from collections import Counter
+from typing import Any
 
 from perfgate.core.inert import inert
 from perfgate.core.redact import redact
@@ -16,6 +17,7 @@ from perfgate.locust.stopper import shown_path
 
 # how Locust's event hooks and its greenlet exception logger word the records (locust/event.py, log.py)
 _UNCAUGHT = ("Uncaught exception in event handler", "Unhandled exception in greenlet")
+WIRE_KEY = "perfgate_uncaught"  # in a worker's stats report
 _FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (.+)$', re.MULTILINE)
 
 
@@ -48,3 +50,17 @@ class UncaughtExceptions(logging.Handler):
         else:
             trace = record.getMessage()
         self.found[summary(trace)] += 1
+
+    def relay(self, events: Any) -> None:
+        """A worker's: what it found since its last stats report goes with the next one, as
+        Locust sends a task's exceptions (listeners and greenlets raise on workers too)."""
+
+        def add_to_report(data: dict[str, Any], **_: Any) -> None:
+            if self.found:
+                data[WIRE_KEY], self.found = dict(self.found), Counter()
+
+        events.report_to_master.add_listener(add_to_report)
+
+    def gather(self, events: Any) -> None:
+        """A master's: what its workers found, beside its own."""
+        events.worker_report.add_listener(lambda data, **_: self.found.update(data.get(WIRE_KEY, {})))

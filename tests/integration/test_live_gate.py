@@ -17,7 +17,7 @@ import pytest
 
 from perfgate.demo.launcher import start_demo_api
 from tests.integration.test_gate import gate, write_profile
-from tests.processes import LOCUSTFILES, REPO, run_locust
+from tests.processes import LOCUSTFILES, REPO, free_port, run_locust
 
 GATED_PROJECTS = 'endpoints:\n  "GET /api/v1/projects": {p95: "< 500ms"%s}\n'
 
@@ -144,8 +144,10 @@ def test_processes_2_gives_the_same_verdicts_as_a_local_run(start_demo, tmp_path
     )
     demo = start_demo("latency:GET /api/v1/projects:700")
     verdicts = {}
+    port = str(free_port())  # not Locust's default 5557, which another run may hold
     for mode in ((), ("--processes", "2")):
-        finished, result = gate(tmp_path, "-H", demo.url, "--thresholds", str(profile), *mode)
+        ports = ("--master-bind-port", port, "--master-port", port) if mode else ()
+        finished, result = gate(tmp_path, "-H", demo.url, "--thresholds", str(profile), *mode, *ports)
         verdicts[mode] = (
             finished.returncode,
             sorted((c["endpoint"], c["metric"], c["status"]) for c in result["checks"]),

@@ -241,6 +241,12 @@ CORPUS_RUNS = {
     "a listener that raises": ("seeds_data.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "4s"), 5),
     "--json": ("names.py", "names.yaml", ("-u", "4", "-r", "4", "-t", "6s", "--json"), 0),
     "response times that are not numbers": ("bad_times.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "4s"), 5),
+    "response times that are not numbers, on workers": (
+        "bad_times.py",
+        "generic.yaml",
+        ("--processes", "2", "-u", "2", "-r", "2", "-t", "4s"),
+        5,
+    ),
 }
 
 
@@ -250,11 +256,14 @@ def corpus(demo_api, package_index, tmp_path_factory) -> dict[str, Run]:
     jobs = {}
     for index, (name, (locustfile, profile, args, _)) in enumerate(CORPUS_RUNS.items()):
         host = package_index if name == "a third-party server" else demo_api.url
-        web = ("--web-host", "127.0.0.1", "--web-port", str(free_port())) if name == "the web UI" else ()
+        ports = ("--web-host", "127.0.0.1", "--web-port", str(free_port())) if name == "the web UI" else ()
+        if "--processes" in args:  # not Locust's default 5557: runs at once would share one master
+            port = str(free_port())
+            ports += ("--master-bind-port", port, "--master-port", port)
         jobs[name] = {
             "locustfile": CORPUS / locustfile if not locustfile.startswith("/") else locustfile,
             "report_dir": root / str(index),
-            "args": ("-H", host, "--thresholds", str(CORPUS / profile), *web, *args),
+            "args": ("-H", host, "--thresholds", str(CORPUS / profile), *ports, *args),
             "headless": name != "the web UI",
         }
     return run_all(jobs)
@@ -264,6 +273,7 @@ REFUSES_A_TIME = str(REPO / "perfgate" / "locust" / "patches.py")  # where a NaN
 RAISES_ITSELF = {  # its own traceback is in Locust's log
     "a listener that raises": "seeds_data.py",
     "response times that are not numbers": REFUSES_A_TIME,
+    "response times that are not numbers, on workers": REFUSES_A_TIME,
 }
 
 
@@ -459,11 +469,13 @@ def test_one_user_for_four_classes_names_the_idle_classes_and_why_their_keys_got
         assert blamed == (not GUIDE_REQUESTERS[check["endpoint"]] & ran), (ran, check["message"])
 
 
-def test_response_times_that_are_not_numbers_are_refused_each_kind_named_once(corpus):
+@pytest.mark.parametrize("where", ["", ", on workers"])
+def test_response_times_that_are_not_numbers_are_refused_each_kind_named_once(corpus, where):
     """Locust would count them and crash in its summary, exit 1 with no verdict: here the run keeps
     its exit code and verdict, the exceptions check names each kind once with its count, and the
-    requests with a time are measured."""
-    run = corpus["response times that are not numbers"]
+    requests with a time are measured. On workers (`--processes`) each finds its own, and they
+    come to the master with the workers' stats reports."""
+    run = corpus["response times that are not numbers" + where]
     assert "perfgate: INCONCLUSIVE" in run.finished.stdout
     (check,) = [c for c in run.result["checks"] if c["metric"] == "exceptions"]
     named = re.findall(r"([\d,]+) x ValueError: amqp ([a-z ]+): events\.request reported", check["message"])
