@@ -109,6 +109,8 @@ class RunObservations:
     workers_expected: int = 0  # --expect-workers on a master (at least 1), 0 on a local runner
     workers_peak: int = 0
     workers_lost: tuple[str, ...] = ()
+    foreign_classes: tuple[str, ...] = ()  # user classes workers reported that the locustfile does not define
+    processes: int = 0  # --processes N: the workers a master forked itself, and no others
     expect_workers_wait_s: float = 0.0
 
 
@@ -154,6 +156,17 @@ def run_checks(seen: RunObservations) -> list[CheckResult]:
     if seen.workers_lost:
         lost = ", ".join(sorted(seen.workers_lost))
         checks.append(_inconclusive("workers", "none lost", float(len(seen.workers_lost)), f"workers lost: {lost}"))
+    strangers = seen.processes and seen.workers_peak > seen.processes
+    if seen.foreign_classes or strangers:
+        if seen.foreign_classes:
+            who = f"workers running user classes this locustfile does not define ({', '.join(seen.foreign_classes)})"
+        else:
+            who = f"{seen.workers_peak} workers, where --processes forked {seen.processes},"
+        message = (
+            f"{who} took part: another Locust run on this machine shares the master's port (5557 by default); "
+            "give each run its own --master-bind-port and --master-port"
+        )
+        checks.append(_inconclusive("workers", "this run's own", float(seen.workers_peak), message))
     expected = seen.workers_expected
     if expected and seen.workers_peak < expected:
         message = f"only {seen.workers_peak} of --expect-workers {expected} workers took part"

@@ -62,7 +62,14 @@ from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
 from perfgate.locust.stopper import stopped_here
 from perfgate.locust.uncaught import UncaughtExceptions, exception_line
-from perfgate.locust.user_classes import class_counts, classes_left_out, declared_tasks, left_out, user_class
+from perfgate.locust.user_classes import (
+    class_counts,
+    classes_left_out,
+    declared_tasks,
+    foreign_classes,
+    left_out,
+    user_class,
+)
 from perfgate.report import console
 from perfgate.report.live_view import live_rows, verdict_rows
 from perfgate.report.output import Destinations, deliver
@@ -569,6 +576,8 @@ class Gate:
             workers_expected=getattr(options, "expect_workers", 1) if self.master else 0,
             workers_peak=self.workers.peak,
             workers_lost=tuple(sorted(self.workers.lost)),
+            foreign_classes=foreign_classes(self.environment, self.class_peaks) if self.master else (),
+            processes=(getattr(options, "processes", None) or 0) if self.master else 0,
             expect_workers_wait_s=getattr(options, "expect_workers_max_wait", 0) or 0.0,
         )
 

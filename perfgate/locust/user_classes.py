@@ -15,6 +15,7 @@ import functools
 import inspect
 import sys
 import textwrap
+from collections.abc import Iterable
 from typing import Any
 
 from perfgate.core.participation import LeftOut, UserClass
@@ -97,6 +98,13 @@ def class_counts(runner: Any) -> dict[str, int]:
     if counts is None:
         counts = runner.user_classes_count
     return dict(counts)
+
+
+def foreign_classes(environment: Any, reported: Iterable[str]) -> tuple[str, ...]:
+    """Class names a master's workers reported that this locustfile does not define: a worker of
+    another run joined (two runs on one machine share Locust's default master port)."""
+    own = set(environment.available_user_classes or {}) | {cls.__name__ for cls in environment.user_classes}
+    return tuple(sorted(set(reported) - own))
 
 
 def classes_left_out(environment: Any, options: Any) -> tuple[LeftOut, ...]:

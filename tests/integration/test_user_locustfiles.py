@@ -484,3 +484,33 @@ def test_response_times_that_are_not_numbers_are_refused_each_kind_named_once(co
     assert check["actual"] == sum(int(count.replace(",", "")) for count in refused.values())
     assert "a response time of inf ms" in check["message"] and "a response time of nan ms" in check["message"]
     assert set(run.result["endpoints"]) == {"amqp publish builds"}
+
+
+@pytest.mark.light
+def test_a_run_joined_by_the_workers_of_another_run_on_its_master_port_is_inconclusive(demo_api, tmp_path):
+    """Two `--processes` runs on one machine with one master port (Locust's default, 5557, unless
+    set): the second master cannot bind, and its workers join the first run, which must not pass
+    on load it did not plan."""
+    port = str(free_port())
+    shared = ("--processes", "2", "--master-bind-port", port, "--master-port", port, "-u", "2", "-r", "2", "-t", "6s")
+    files = {"TaskSets": "tasksets.py", "RpcUser": "custom_client.py"}
+    runs = run_all(
+        {
+            name: {
+                "locustfile": CORPUS / file,
+                "report_dir": tmp_path / file,
+                "args": ("-H", demo_api.url, "--thresholds", str(CORPUS / "generic.yaml"), *shared),
+            }
+            for name, file in files.items()
+        }
+    )
+    (bound,) = [name for name, run in runs.items() if run.result is not None]
+    (refused,) = set(files) - {bound}
+    assert "Address already in use" in runs[refused].finished.output, runs[refused].finished.output[-3000:]
+    assert_explained(runs[bound])
+    assert runs[bound].finished.returncode == 5
+    (check,) = [c for c in runs[bound].result["checks"] if c["metric"] == "workers"]
+    strangers = "RpcUser" if refused == "RpcUser" else "ReportReader, Wanderer"
+    assert check["message"].startswith(
+        f"workers running user classes this locustfile does not define ({strangers}) took part"
+    ), check["message"]

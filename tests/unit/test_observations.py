@@ -44,6 +44,19 @@ def test_one_exception_raised_many_times_is_named_once_and_only_the_first_kinds_
     )
 
 
+def test_workers_of_another_run_are_named_by_their_classes_or_by_outnumbering_processes():
+    """Two runs on one machine share Locust's default master port: the second master cannot bind
+    and its workers join the first run."""
+    advice = "give each run its own --master-bind-port and --master-port"
+    foreign = checks(workers_expected=2, workers_peak=2, foreign_classes=("Db", "Queue"))["workers"]
+    assert foreign.startswith("workers running user classes this locustfile does not define (Db, Queue) took part")
+    assert foreign.endswith(advice)
+    outnumbered = checks(workers_expected=2, workers_peak=4, processes=2)["workers"]
+    assert outnumbered.startswith("4 workers, where --processes forked 2, took part") and outnumbered.endswith(advice)
+    assert checks(workers_expected=2, workers_peak=2, processes=2) == {}
+    assert checks(workers_expected=2, workers_peak=5) == {}  # --master: more workers than expected may join
+
+
 def test_two_hot_cpu_samples_in_a_row_saturate_the_generator_and_one_does_not():
     cpu = GeneratorCpu(limit=90)
     cpu.observe({"the master": 95, "worker a": 40}, 4)
