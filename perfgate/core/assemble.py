@@ -58,7 +58,12 @@ def assemble(
     findings = monitor.finish(final)
     who = facts.participation
     explain = who.no_data_note if who else None
-    judged = capacity.checks() if capacity is not None else evaluate(profile, measured, findings, explain)
+    unmeasured = None
+    if monitor.measurement_start is None:
+        unmeasured = (
+            f"nothing was measured: the run ended before its warm-up (settings.warmup {profile.settings.warmup}) did"
+        )
+    judged = capacity.checks() if capacity is not None else evaluate(profile, measured, findings, explain, unmeasured)
     windows = monitor.windows()
     if profile.settings.drift and capacity is None:  # a stepped run rises by design
         confidence = profile.regression.confidence if profile.regression else DEFAULT_REGRESSION.confidence
@@ -68,8 +73,8 @@ def assemble(
     warnings = list(facts.warnings) + (who.warnings() if who else [])
     compared = baseline is not None or paired_final is not None
     warnings += failed_latency_warnings(profile, judged, measured, compared)
-    if monitor.measurement_start is None:
-        warnings.append("the run ended before the warm-up did: nothing was measured")
+    if unmeasured:
+        warnings.append(warmup_outlasted_the_run(profile, facts))
     start = monitor.measurement_start or final
     too_many = cardinality.warning(list(measured.endpoints))
     listed = set(measured.endpoints)
@@ -79,7 +84,7 @@ def assemble(
         requests = {key: stats.requests for key, stats in measured.endpoints.items()}
         listed = cardinality.busiest(requests, cardinality.MAX_ENDPOINTS) | (named & listed)
     measurement = {
-        "warmup": "spawn" if profile.settings.warmup_until_spawned else f"{profile.settings.warmup_s:g}s",
+        "warmup": profile.settings.warmup,
         "excluded_s": round(start.at_s, 3),
         "excluded_requests": start.total.requests,
         "measured_s": round(measured.duration_s, 3),
@@ -143,3 +148,19 @@ def _duet(monitor: LiveMonitor, paired_final: Snapshot, facts: RunFacts, listed:
         },
         "total": summarise(measured.total, measured.duration_s, [w.total for w in windows]),
     }
+
+
+def warmup_outlasted_the_run(profile: Profile, facts: RunFacts) -> str:
+    """Why nothing was measured when the warm-up never ended, and what to change."""
+    settings, load = profile.settings, facts.load
+    ran = f"the run ended after {facts.duration_s:.0f}s, before the warm-up did: nothing was measured"
+    if not settings.warmup_until_spawned:
+        return f"{ran} (settings.warmup {settings.warmup}): shorten the warm-up or run longer"
+    users, rate = load.get("users"), load.get("spawn_rate")
+    if users and rate and not load.get("stages"):
+        return (
+            f"{ran} (settings.warmup: spawn waits until every user is spawned, and {users} users at "
+            f"{rate:g}/s take {users / rate:.0f}s): raise the spawn rate (-r) or the run time (-t), "
+            "or make the warm-up a duration"
+        )
+    return f"{ran} (settings.warmup: spawn waits until every user is spawned, which this run never reached)"

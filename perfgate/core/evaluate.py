@@ -176,9 +176,11 @@ def evaluate(
     measured: Snapshot,
     live: LiveFindings | None = None,
     explain: Callable[[str], str] | None = None,
+    unmeasured: str | None = None,
 ) -> list[CheckResult]:
     """One check per (rule, matching endpoint); a rule that matches no requested endpoint is no_data,
-    and `explain` may say why (the run's own knowledge of who requests it)."""
+    and `explain` may say why (the run's own knowledge of who requests it), or `unmeasured` why
+    the measurement holds nothing at all (a warm-up that outlasted the run)."""
     anything = measured.total.requests > 0 or any(s.requests for s in measured.endpoints.values())
     checks: list[CheckResult] = []
     for rule in profile.rules:
@@ -186,7 +188,9 @@ def evaluate(
         checks += [check(profile, rule, stats, measured, live) for stats in matched]
         if matched:
             continue
-        if rule.scope == "endpoint":
+        if unmeasured:
+            checks.append(no_data(rule, rule.key, unmeasured))
+        elif rule.scope == "endpoint":
             checks.append(no_data(rule, rule.key, unmatched(rule.key, measured, explain)))
         elif not anything:
             checks.append(no_data(rule, rule.key, "no request was made during the measurement"))

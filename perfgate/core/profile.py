@@ -113,6 +113,11 @@ class Settings:
     drift: tuple[Tolerance, ...] = ()  # off; `drift: true` is DEFAULT_DRIFT (core/drift.py)
     drift_location: Location = Location("", 0)
 
+    @property
+    def warmup(self) -> str:
+        """settings.warmup as a profile writes it: `spawn` or a duration."""
+        return "spawn" if self.warmup_until_spawned else f"{self.warmup_s:g}s"
+
 
 @dataclass
 class Profile:

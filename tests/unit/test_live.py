@@ -2,7 +2,10 @@
 
 from pathlib import Path
 
+import pytest
+
 from perfgate.config.profile import load_profile
+from perfgate.core.assemble import RunFacts, assemble
 from perfgate.core.evaluate import evaluate
 from perfgate.core.live import LiveMonitor
 from perfgate.core.model import Snapshot
@@ -96,3 +99,38 @@ def test_memory_keeps_only_what_windows_need(tmp_path):
     live = monitor(tmp_path, 'endpoints:\n  "GET /a": {p95: "< 100ms", window: 10s}\n')
     run(live, Stream(), [[10]] * 500)
     assert len(live.recent) <= 10 / 2 + 2
+
+
+@pytest.mark.parametrize(
+    ("warmup", "load", "why"),
+    [
+        (
+            "spawn",
+            {"users": 50, "spawn_rate": 2, "run_time_s": 8},
+            "(settings.warmup: spawn waits until every user is spawned, and 50 users at 2/s take 25s): "
+            "raise the spawn rate (-r) or the run time (-t), or make the warm-up a duration",
+        ),
+        (
+            "spawn",
+            {"users": 50, "stages": [{"users": 50}]},
+            "(settings.warmup: spawn waits until every user is spawned, which this run never reached)",
+        ),
+        ("30s", {"users": 5, "spawn_rate": 5}, "(settings.warmup 30s): shorten the warm-up or run longer"),
+    ],
+)
+def test_a_warm_up_that_outlasts_the_run_is_named_with_what_to_change_in_every_check(tmp_path, warmup, load, why):
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        f"version: 1\nsettings: {{min_requests: 1, warmup: {warmup}}}\n"
+        'global: {error_rate: "< 1%"}\nendpoints:\n  "GET /a": {p95: "< 100ms"}\n'
+    )
+    live = LiveMonitor(load_profile(path))
+    stream = Stream()
+    for _ in range(4):  # requests, but all of them in the warm-up
+        final = stream.advance(2, [10] * 20)
+        live.observe(final)
+    facts = RunFacts("2026-12-07T00:00:00+00:00", 8.0, "http://127.0.0.1:8000", {}, load)
+    result = assemble(live.profile, live, final, facts, None)
+    short = f"nothing was measured: the run ended before its warm-up (settings.warmup {warmup}) did"
+    assert [(c.status, c.message) for c in result.checks] == [("no_data", short)] * 2
+    assert "the run ended after 8s, before the warm-up did: nothing was measured " + why in result.warnings
