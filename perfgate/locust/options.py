@@ -1,5 +1,6 @@
-"""The options perfgate adds to Locust's command line; each that users set also reads from env (`LOCUST_...`) and
-locust.conf like any Locust option. Values are strings or numbers: options travel to workers by msgpack."""
+"""The options perfgate adds to Locust's command line; each that users set also reads from env
+(`LOCUST_...`) and locust.conf like any Locust option. Values are strings or numbers: options
+travel to workers by msgpack."""
 
 from __future__ import annotations
 
