@@ -144,7 +144,8 @@ def run_checks(seen: RunObservations) -> list[CheckResult]:
     if seen.exceptions or seen.unhandled:
         hidden = "see Locust's log (it logs them at ERROR: a higher --loglevel hides them)"
         where = _exceptions_named(seen.exception_lines) or hidden
-        message = f"the locustfile raised {seen.exceptions or 'an'} unhandled exception(s): {where}"
+        how_many = f"{seen.exceptions:,}" if seen.exceptions else "an"
+        message = f"the locustfile raised {how_many} unhandled exception(s): {where}"
         # Locust flags an exception whose log record the log level hid: how many is unknown then
         checks.append(_inconclusive("exceptions", "= 0", float(seen.exceptions) or None, message))
     if seen.saturation:

@@ -61,7 +61,7 @@ from perfgate.locust.report_clashes import overwritten_reports
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
 from perfgate.locust.stopper import stopped_here
-from perfgate.locust.uncaught import UncaughtExceptions, exception_line
+from perfgate.locust.uncaught import UncaughtExceptions
 from perfgate.locust.user_classes import (
     class_counts,
     classes_left_out,
@@ -150,7 +150,7 @@ class Gate:
         if isinstance(runner, WorkerRunner):
             environment.events.test_start.add_listener(lambda **_: _apply_masters_request_timeout(options))
             uncaught = UncaughtExceptions()
-            logging.getLogger().addHandler(uncaught)
+            uncaught.install(environment.events)
             uncaught.relay(environment.events)
             Duet.open(environment, runner, None)
             return None
@@ -180,7 +180,7 @@ class Gate:
             )
             refuse(runner, [f"{problem}: run them apart"], "a duet in capacity mode")
         gate = cls(environment, profile, baseline, note, duet)
-        logging.getLogger().addHandler(gate.uncaught)
+        gate.uncaught.install(environment.events)
         gate.uncaught.gather(environment.events)
         apply_load_defaults(options, profile.load)
         clashes = overwritten_reports(options)
@@ -242,6 +242,7 @@ class Gate:
             self.cpu = GeneratorCpu(self.profile.settings.max_generator_cpu)
             self.workers = WorkerPresence()
             self.class_peaks = {}
+            self.uncaught.found.clear()
         self.started_at, self.started, self.stopped, self.ended = time.time(), time.monotonic(), None, None
         self.monitor = LiveMonitor(self.profile)
         settings = self.profile.settings
@@ -554,8 +555,6 @@ class Gate:
         return result
 
     def observations(self, was_interrupted: bool, duration_s: float) -> RunObservations:
-        runner = self.environment.runner
-        exceptions = list(runner.exceptions.values())
         options = self.options
         return RunObservations(
             duration_s=duration_s,
@@ -565,11 +564,8 @@ class Gate:
             judge_interrupted=self.profile.settings.on_interrupt == JUDGE,
             ended_by_the_run=self.monitor.findings.abort is not None or bool(self.capacity and self.capacity.broke),
             stopped_from=self.stopped_from,
-            exceptions=sum(error["count"] for error in exceptions) + self.uncaught.found.total(),
-            exception_lines=(
-                *((exception_line(error["msg"]), error["count"]) for error in exceptions),
-                *self.uncaught.found.items(),
-            ),
+            exceptions=self.uncaught.found.total(),
+            exception_lines=tuple(self.uncaught.found.items()),
             unhandled=bool(locust_log.unhandled_greenlet_exception),
             saturation=self.cpu.saturation,
             max_generator_cpu=self.profile.settings.max_generator_cpu,

@@ -1,7 +1,9 @@
-"""Exceptions Locust catches outside tasks and only logs: a listener that raised (a locustfile's
-`test_start` that seeds data and gets a 503) or a greenlet of Locust's that died. Locust keeps a
-flag for them and nothing else, so the verdict could only say "see the log"; this handler reads
-the two log records Locust writes for them and keeps what was raised and where."""
+"""Exceptions the locustfile did not handle, each counted by what was raised and where: a task's
+(Locust's `user_error` event; Locust's own record of them keeps `str(exception)`, which for a
+`KeyError` is only `'token'`), and those Locust catches outside tasks and only logs: a listener
+that raised (a `test_start` that seeds data and gets a 503) or a greenlet of Locust's that died,
+for which Locust keeps a flag and nothing else; this handler reads the two log records Locust
+writes for them. Workers send theirs to the master with their stats reports."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import logging
 import re
 import traceback
 from collections import Counter
+from types import TracebackType
 from typing import Any
 
 from perfgate.core.inert import inert
@@ -21,26 +24,29 @@ WIRE_KEY = "perfgate_uncaught"  # in a worker's stats report
 _FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (.+)$', re.MULTILINE)
 
 
-def exception_line(trace: str) -> str:
-    """A traceback's last line, the exception itself, as a report may show it: `KeyError: 'token'`."""
-    lines = trace.strip().splitlines()
-    return redact(inert(lines[-1].strip() if lines else "an exception"))
-
-
 def summary(trace: str) -> str:
-    """The exception's last line and its innermost frame: `RuntimeError: no seed (seed.py:7 in seed)`."""
+    """A traceback's last line (the exception itself) and its innermost frame, redacted as a
+    report may show them: `RuntimeError: no seed (seed.py:7 in seed)`."""
+    lines = trace.strip().splitlines()
     frames = _FRAME.findall(trace)
     where = f" ({shown_path(frames[-1][0])}:{frames[-1][1]} in {frames[-1][2]})" if frames else ""
-    return exception_line(trace) + inert(where)
+    return redact(inert(lines[-1].strip() if lines else "an exception")) + inert(where)
 
 
 class UncaughtExceptions(logging.Handler):
-    """On the root logger, where both records arrive; `found` counts each summary (one that fires
-    on every request repeats thousands of times)."""
+    """`found` counts each summary (one that fires on every request repeats thousands of times)."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.found: Counter[str] = Counter()
+
+    def install(self, events: Any) -> None:
+        """On the root logger, where both records arrive, and on the tasks' `user_error`."""
+        logging.getLogger().addHandler(self)
+        events.user_error.add_listener(self.task_raised)
+
+    def task_raised(self, exception: BaseException, tb: TracebackType | None, **_: Any) -> None:
+        self.found[summary("".join(traceback.format_exception(type(exception), exception, tb)))] += 1
 
     def emit(self, record: logging.LogRecord) -> None:
         if not isinstance(record.msg, str) or not record.msg.startswith(_UNCAUGHT):

@@ -240,6 +240,13 @@ CORPUS_RUNS = {
     ),
     "a listener that raises": ("seeds_data.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "4s"), 5),
     "--json": ("names.py", "names.yaml", ("-u", "4", "-r", "4", "-t", "6s", "--json"), 0),
+    "a task that raises": ("raises_in_task.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "4s"), 5),
+    "a task that raises, on workers": (
+        "raises_in_task.py",
+        "generic.yaml",
+        ("--processes", "2", "-u", "2", "-r", "2", "-t", "4s"),
+        5,
+    ),
     "response times that are not numbers": ("bad_times.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "4s"), 5),
     "response times that are not numbers, on workers": (
         "bad_times.py",
@@ -272,6 +279,8 @@ def corpus(demo_api, package_index, tmp_path_factory) -> dict[str, Run]:
 REFUSES_A_TIME = str(REPO / "perfgate" / "locust" / "patches.py")  # where a NaN response time is refused
 RAISES_ITSELF = {  # its own traceback is in Locust's log
     "a listener that raises": "seeds_data.py",
+    "a task that raises": "raises_in_task.py",
+    "a task that raises, on workers": "raises_in_task.py",
     "response times that are not numbers": REFUSES_A_TIME,
     "response times that are not numbers, on workers": REFUSES_A_TIME,
 }
@@ -467,6 +476,27 @@ def test_one_user_for_four_classes_names_the_idle_classes_and_why_their_keys_got
         blamed = "it, and got no user: 1 user (Locust's default) for 4 user classes" in check["message"]
         # a key is put down to idle classes only when no class that ran requests it
         assert blamed == (not GUIDE_REQUESTERS[check["endpoint"]] & ran), (ran, check["message"])
+
+
+@pytest.mark.parametrize("where", ["", ", on workers"])
+def test_a_tasks_exception_is_named_with_its_type_and_line_and_counted(corpus, where):
+    """Locust's own record says `'access_token'` (str of a KeyError); on workers the exceptions
+    come to the master with their stats reports."""
+    run = corpus["a task that raises" + where]
+    (check,) = [c for c in run.result["checks"] if c["metric"] == "exceptions"]
+    line = next(
+        number
+        for number, text in enumerate((CORPUS / "raises_in_task.py").read_text().splitlines(), 1)
+        if "the line the verdict names" in text
+    )
+    where_raised = f"{CORPUS.relative_to(REPO)}/raises_in_task.py:{line} in health"
+    requests = run.result["endpoints"]["GET /healthz"]["requests"]
+    # one per task, after its request: the stop may cut a task short between the two (one per user)
+    assert requests - 2 <= check["actual"] <= requests and requests > 0
+    count = f"{check['actual']:,.0f}"
+    assert check["message"] == (
+        f"the locustfile raised {count} unhandled exception(s): {count} x KeyError: 'access_token' ({where_raised})"
+    )
 
 
 @pytest.mark.parametrize("where", ["", ", on workers"])

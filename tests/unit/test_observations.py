@@ -39,7 +39,7 @@ def test_one_exception_raised_many_times_is_named_once_and_only_the_first_kinds_
     kinds = tuple((f"KeyError: '{key}'", 1) for key in "abcd")
     found = checks(exceptions=2007, exception_lines=every_request + kinds)["exceptions"]
     assert found == (
-        "the locustfile raised 2007 unhandled exception(s): 2,003 x ValueError: nan; KeyError: 'a'; "
+        "the locustfile raised 2,007 unhandled exception(s): 2,003 x ValueError: nan; KeyError: 'a'; "
         "KeyError: 'b'; and 2 more kind(s)"
     )
 

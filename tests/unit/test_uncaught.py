@@ -37,3 +37,20 @@ def test_the_records_locust_writes_are_kept_and_others_are_not():
     seeding, token = handler.found
     assert seeding.startswith("RuntimeError: no data") and handler.found[seeding] == 2
     assert token.startswith("KeyError: 'token' (") and "in test_the_records" in token and handler.found[token] == 1
+
+
+def create_build(payload: dict) -> str:
+    return payload["token"]
+
+
+def test_a_tasks_exception_is_named_with_its_type_and_the_line_that_raised_it():
+    """Locust keeps `str(exception)`, which for a KeyError is `'token'` alone."""
+    handler = UncaughtExceptions()
+    for _ in range(3):
+        try:
+            create_build({})
+        except KeyError as error:
+            handler.task_raised(exception=error, tb=error.__traceback__, user_instance=None)
+    (line,) = handler.found
+    assert line.startswith("KeyError: 'token' (") and line.endswith(" in create_build)"), line
+    assert "test_uncaught.py:" in line and handler.found[line] == 3
