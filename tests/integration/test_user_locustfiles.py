@@ -244,14 +244,14 @@ CORPUS_RUNS = {
     "a task that raises, on workers": (
         "raises_in_task.py",
         "generic.yaml",
-        ("--processes", "2", "-u", "2", "-r", "2", "-t", "4s"),
+        ("--processes", "2", "-u", "2", "-r", "2", "-t", "10s"),
         5,
     ),
     "response times that are not numbers": ("bad_times.py", "generic.yaml", ("-u", "2", "-r", "2", "-t", "4s"), 5),
     "response times that are not numbers, on workers": (
         "bad_times.py",
         "generic.yaml",
-        ("--processes", "2", "-u", "2", "-r", "2", "-t", "4s"),
+        ("--processes", "2", "-u", "2", "-r", "2", "-t", "10s"),
         5,
     ),
 }
@@ -478,7 +478,13 @@ def test_one_user_for_four_classes_names_the_idle_classes_and_why_their_keys_got
         assert blamed == (not GUIDE_REQUESTERS[check["endpoint"]] & ran), (ran, check["message"])
 
 
-@pytest.mark.parametrize("where", ["", ", on workers"])
+# Workers send what they found with their stats reports (every 3 s, and once at the stop): a master
+# that quits gives that last one 0.5 s (Locust's wait, for its own request counts too), which a run
+# among twenty at once on two cores can miss. Their runs are longer and their counts bounded, not exact.
+ON_WORKERS = ", on workers"
+
+
+@pytest.mark.parametrize("where", ["", ON_WORKERS])
 def test_a_tasks_exception_is_named_with_its_type_and_line_and_counted(corpus, where):
     """Locust's own record says `'access_token'` (str of a KeyError); on workers the exceptions
     come to the master with their stats reports."""
@@ -492,14 +498,15 @@ def test_a_tasks_exception_is_named_with_its_type_and_line_and_counted(corpus, w
     where_raised = f"{CORPUS.relative_to(REPO)}/raises_in_task.py:{line} in health"
     requests = run.result["endpoints"]["GET /healthz"]["requests"]
     # one per task, after its request: the stop may cut a task short between the two (one per user)
-    assert requests - 2 <= check["actual"] <= requests and requests > 0
+    assert (0 if where else requests - 2) < check["actual"] <= requests
     count = f"{check['actual']:,.0f}"
+    times = f"{count} x " if check["actual"] > 1 else ""
     assert check["message"] == (
-        f"the locustfile raised {count} unhandled exception(s): {count} x KeyError: 'access_token' ({where_raised})"
+        f"the locustfile raised {count} unhandled exception(s): {times}KeyError: 'access_token' ({where_raised})"
     )
 
 
-@pytest.mark.parametrize("where", ["", ", on workers"])
+@pytest.mark.parametrize("where", ["", ON_WORKERS])
 def test_response_times_that_are_not_numbers_are_refused_each_kind_named_once(corpus, where):
     """Locust would count them and crash in its summary, exit 1 with no verdict: here the run keeps
     its exit code and verdict, the exceptions check names each kind once with its count, and the
@@ -508,10 +515,12 @@ def test_response_times_that_are_not_numbers_are_refused_each_kind_named_once(co
     run = corpus["response times that are not numbers" + where]
     assert "perfgate: INCONCLUSIVE" in run.finished.stdout
     (check,) = [c for c in run.result["checks"] if c["metric"] == "exceptions"]
-    named = re.findall(r"([\d,]+) x ValueError: amqp ([a-z ]+): events\.request reported", check["message"])
-    refused = {name: count for count, name in named}
+    named = re.findall(r"(?:([\d,]+) x )?ValueError: amqp ([a-z ]+): events\.request reported", check["message"])
+    refused = {name: int(count.replace(",", "") or 1) for count, name in named}
     assert set(refused) == {"rpc deploy", "consume events"}, check["message"]
-    assert check["actual"] == sum(int(count.replace(",", "")) for count in refused.values())
+    assert check["actual"] == sum(refused.values())
+    if not where:  # every task made one request or refused one: each kind about a sixth of them
+        assert all(count > 1 for count in refused.values()), check["message"]
     assert "a response time of inf ms" in check["message"] and "a response time of nan ms" in check["message"]
     assert set(run.result["endpoints"]) == {"amqp publish builds"}
 
