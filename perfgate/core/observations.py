@@ -101,8 +101,7 @@ class RunObservations:
     judge_interrupted: bool = False  # settings.on_interrupt: judge
     ended_by_the_run: bool = False  # an abort or a capacity step that broke ended it early
     stopped_from: str | None = None  # where the locustfile's code stopped the run (file:line (function))
-    exceptions: int = 0  # unhandled exceptions the locustfile raised
-    exception_lines: tuple[tuple[str, int], ...] = ()  # the last line of each, and how many times
+    exception_lines: tuple[tuple[str, int], ...] = ()  # each unhandled exception's summary, and how many times
     unhandled: bool = False  # Locust saw an unhandled greenlet exception
     saturation: str | None = None
     max_generator_cpu: float = 90.0
@@ -141,13 +140,14 @@ def _exceptions_named(lines: tuple[tuple[str, int], ...]) -> str:
 def run_checks(seen: RunObservations) -> list[CheckResult]:
     """The run-level checks that make a run inconclusive (DESIGN.md, exit code 5)."""
     checks = []
-    if seen.exceptions or seen.unhandled:
+    raised = sum(count for _, count in seen.exception_lines)
+    if raised or seen.unhandled:
         hidden = "see Locust's log (it logs them at ERROR: a higher --loglevel hides them)"
         where = _exceptions_named(seen.exception_lines) or hidden
-        how_many = f"{seen.exceptions:,}" if seen.exceptions else "an"
+        how_many = f"{raised:,}" if raised else "an"
         message = f"the locustfile raised {how_many} unhandled exception(s): {where}"
         # Locust flags an exception whose log record the log level hid: how many is unknown then
-        checks.append(_inconclusive("exceptions", "= 0", float(seen.exceptions) or None, message))
+        checks.append(_inconclusive("exceptions", "= 0", float(raised) or None, message))
     if seen.saturation:
         message = (
             f"{seen.saturation}: a saturated load generator measures its own queueing delay; "

@@ -564,7 +564,6 @@ class Gate:
             judge_interrupted=self.profile.settings.on_interrupt == JUDGE,
             ended_by_the_run=self.monitor.findings.abort is not None or bool(self.capacity and self.capacity.broke),
             stopped_from=self.stopped_from,
-            exceptions=self.uncaught.found.total(),
             exception_lines=tuple(self.uncaught.found.items()),
             unhandled=bool(locust_log.unhandled_greenlet_exception),
             saturation=self.cpu.saturation,

@@ -27,9 +27,14 @@ _FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (.+)$', re.MULTILINE)
 def summary(trace: str) -> str:
     """A traceback's last line (the exception itself) and its innermost frame, redacted as a
     report may show them: `RuntimeError: no seed (seed.py:7 in seed)`."""
-    lines = trace.strip().splitlines()
     frames = _FRAME.findall(trace)
-    where = f" ({shown_path(frames[-1][0])}:{frames[-1][1]} in {frames[-1][2]})" if frames else ""
+    return _shown(trace, frames[-1] if frames else None)
+
+
+def _shown(raised: str, frame: tuple[str, object, str] | None) -> str:
+    """The last line of `raised`, and where (file, line, function)."""
+    lines = raised.strip().splitlines()
+    where = f" ({shown_path(frame[0])}:{frame[1]} in {frame[2]})" if frame else ""
     return redact(inert(lines[-1].strip() if lines else "an exception")) + inert(where)
 
 
@@ -46,7 +51,12 @@ class UncaughtExceptions(logging.Handler):
         events.user_error.add_listener(self.task_raised)
 
     def task_raised(self, exception: BaseException, tb: TracebackType | None, **_: Any) -> None:
-        self.found[summary("".join(traceback.format_exception(type(exception), exception, tb)))] += 1
+        """From the objects: a task that raises on every request does not pay for its traceback's
+        text (every frame with its source line) only to have it parsed back."""
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        frame = (tb.tb_frame.f_code.co_filename, tb.tb_lineno, tb.tb_frame.f_code.co_name) if tb else None
+        self.found[_shown("".join(traceback.format_exception_only(exception)), frame)] += 1
 
     def emit(self, record: logging.LogRecord) -> None:
         if not isinstance(record.msg, str) or not record.msg.startswith(_UNCAUGHT):

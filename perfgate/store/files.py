@@ -16,7 +16,7 @@ class Writes:
     at the end of the write instead (a write does not yield to other greenlets: it is short)."""
 
     def __init__(self) -> None:
-        self.under_way = 0
+        self.under_way = False  # write_atomic never nests
         self.exit_code: int | None = None
 
     def exit(self, code: int) -> None:
@@ -28,12 +28,12 @@ class Writes:
 
     @contextmanager
     def one(self) -> Iterator[None]:
-        self.under_way += 1
+        self.under_way = True
         try:
             yield
         finally:
-            self.under_way -= 1
-            if not self.under_way and self.exit_code is not None:
+            self.under_way = False
+            if self.exit_code is not None:
                 os._exit(self.exit_code)
 
 
