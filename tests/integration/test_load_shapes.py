@@ -62,12 +62,13 @@ extends: {nightly}
 endpoints:
   "GET /api/v1/reports/*": {{ p95: "< 150ms" }}
 """
-# The slower build: 25 ms of CPU on every report request, holding the demo's event loop. At p95 < 150 ms
-# the unchanged demo API held 120 users here beside one busy core and 90 beside two, the slower build
-# 30 on an idle machine (p95 420 ms at 60). `drop-index` is too mild for a loaded machine: at < 60 ms it
-# held 90 here, as many as the unchanged API beside one busy core, and on a loaded CI machine the
-# unchanged API held fewer than 60.
-SLOWER = "cpu:GET /api/v1/reports/*:25"
+# The slower build: 50 ms of CPU on every report request, holding the demo's event loop. At p95 < 150 ms
+# the unchanged demo API held 120 users here beside one busy core and 90 beside two, but 30 in a CI run
+# on a loaded machine; 25 ms of CPU held 30 on an idle machine (p95 420 ms at 60), as many as that
+# unchanged run. At 50 ms, 30 users' report requests alone ask for more than a core, so the slower
+# build breaks at the first step however quiet the machine is. `drop-index` is too mild for a loaded
+# machine: at < 60 ms it held 90 here, as many as the unchanged API beside one busy core.
+SLOWER = "cpu:GET /api/v1/reports/*:50"
 
 
 def stress(tmp_path: Path, host: str, history: Path) -> tuple[int, str, dict]:
@@ -92,7 +93,7 @@ def test_a_stepped_stress_run_finds_a_capacity_that_a_slower_build_lowers_and_hi
     code, output, plain = stress(tmp_path / "plain", start_demo().url, history)
     assert code == 0, output[-4000:]
     capacity = plain["capacity"]
-    assert capacity["users"] >= 60 and capacity["rps"] > 0 and capacity["p95"], output[-4000:]
+    assert capacity["users"] >= 30 and capacity["rps"] > 0 and capacity["p95"], output[-4000:]
     assert re.search(rf"capacity: {capacity['users']} users, [\d.,]+/s \(step {capacity['held_step']}\)", output)
     assert plain["verdict"] == "pass" and [c["metric"] for c in plain["checks"] if c["kind"] == "capacity"] == ["users"]
     summary = (tmp_path / "plain" / "reports" / "summary.md").read_text()

@@ -60,7 +60,8 @@ def test_a_slower_endpoint_under_its_absolute_limit_is_a_regression_exit_4(start
         ("regression", STATUS, "p95")
     ]
     check = next(c for c in result["checks"] if c["kind"] == "regression" and c["endpoint"] == STATUS)
-    assert check["baseline"] < 50 and 450 <= check["actual"] < 800
+    # the unchanged build's p95 is tens of ms (94 ms in a CI run on a loaded machine), far under the 450 ms added
+    assert check["baseline"] < 200 and 450 <= check["actual"] < 800
     assert check["interval"][0] > 5 and check["noise"].startswith("assumed")
     # the table shows baseline p95, current p95, the change, the adjusted change and its interval
     pattern = rf"^REGRESSION +{re.escape(STATUS)} +p95 +(\S+) +(\S+) +(\S+) +(\S+) +(\S+) \.\. (\S+) "
