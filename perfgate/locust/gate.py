@@ -13,7 +13,6 @@ import atexit
 import logging
 import os
 import platform
-import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -26,7 +25,6 @@ import psutil
 from locust import log as locust_log
 from locust.runners import (
     STATE_CLEANUP,
-    STATE_MISSING,
     STATE_RUNNING,
     STATE_SPAWNING,
     STATE_STOPPED,
@@ -46,44 +44,31 @@ from perfgate.core.observations import (
     GeneratorCpu,
     LoopTiming,
     RunObservations,
-    WorkerPresence,
     interrupted,
     run_checks,
 )
-from perfgate.core.participation import Participation
 from perfgate.core.profile import LoadDefaults, Profile
 from perfgate.core.redact import redact
 from perfgate.core.stages import total_s
 from perfgate.locust import web_tab
-from perfgate.locust.duet import Duet, DuetError, is_twin
+from perfgate.locust.duet import Duet, DuetError
+from perfgate.locust.interruptions import Interruptions
 from perfgate.locust.patches import RequestTimeout
 from perfgate.locust.report_clashes import overwritten_reports
+from perfgate.locust.roster import Roster
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
 from perfgate.locust.stopper import stopped_here
 from perfgate.locust.uncaught import UncaughtExceptions
-from perfgate.locust.user_classes import (
-    class_counts,
-    classes_left_out,
-    declared_tasks,
-    foreign_classes,
-    left_out,
-    user_class,
-)
 from perfgate.report import console
 from perfgate.report.live_view import live_rows, verdict_rows
 from perfgate.report.output import Destinations, deliver
-from perfgate.store.files import WRITES
 from perfgate.store.history import default_history, load_baseline
 from perfgate.version import __version__
 
 logger = logging.getLogger("perfgate")
 JUDGE = "judge"  # settings.on_interrupt: judge an interrupted run on what it measured
 STOPPING_STATES = (STATE_STOPPING, STATE_STOPPED, STATE_CLEANUP)
-# a SIGINT this soon after the first is the same one delivered twice, not a second Ctrl-C: GNU
-# timeout forwards a signal to its child and to its process group (measured: two SIGINTs 1 ms
-# apart ended a run with no report); a person pressing twice takes longer
-SAME_SIGINT_S = 0.1
 VERDICT_WAIT_S = 10.0  # a web UI test's verdict: as long as a master waits for its workers' last stats, at most
 
 
@@ -106,10 +91,8 @@ class Gate:
         self.shape: ProfileShape | None = None  # the profile's load.stages, when it has them
         self.capacity: CapacitySearch | None = None  # load.mode capacity
         self.users_defaulted = False  # nothing set a user count: Locust's headless default of 1
-        self.declared_tasks = declared_tasks(self.user_classes())  # before Locust's tag filter
-        self.workers = WorkerPresence()
+        self.roster = Roster(environment, self.master)
         self.cpu = GeneratorCpu(profile.settings.max_generator_cpu)
-        self.class_peaks: dict[str, int] = {}  # the most users of each class at once
         self.started_at: float | None = None  # wall clock, for the report
         self.started: float | None = None  # monotonic
         self.stopped: float | None = None
@@ -122,11 +105,7 @@ class Gate:
         self.loop_timing = LoopTiming(profile.settings.evaluate_every_s)
         self.loop: Any = None
         self.process: psutil.Process | None = None
-        # when SIGTERM or the first SIGINT came (s after the start): a master, and a shaped run,
-        # stop their runner before quitting, so its state cannot tell an interrupted run from one
-        # that finished
-        self.signalled_at_s: float | None = None
-        self.winding_down_since: float | None = None  # monotonic: the first SIGINT, or quitting
+        self.interruptions = Interruptions(environment, self.elapsed, self.exit_code_now)
         self.result: Result | None = None
         self.printed = False
         self.exit_code: int | None = None  # what perfgate last set as the process's exit code
@@ -238,10 +217,10 @@ class Gate:
 
     def test_start(self) -> None:
         if self.repeating and self.started is not None:  # a new test of the same web UI run: nothing carries over
-            self.result, self.printed, self.signalled_at_s, self.reset_at_s = None, False, None, None
+            self.result, self.printed, self.reset_at_s = None, False, None
+            self.interruptions.new_test()
             self.cpu = GeneratorCpu(self.profile.settings.max_generator_cpu)
-            self.workers = WorkerPresence()
-            self.class_peaks = {}
+            self.roster.new_test()
             self.uncaught.found.clear()
         self.started_at, self.started, self.stopped, self.ended = time.time(), time.monotonic(), None, None
         self.monitor = LiveMonitor(self.profile)
@@ -253,37 +232,8 @@ class Gate:
             self.monitor.start_measurement(empty_snapshot(), empty_snapshot() if self.duet else None)
         self.process = psutil.Process()
         self.process.cpu_percent(None)  # the first reading is always 0: prime it
-        gevent.signal_handler(signal.SIGTERM, self.sigterm)  # beside Locust's own handler, once it has one
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # a locustfile's own is left alone
-            signal.signal(signal.SIGINT, self.sigint)
+        self.interruptions.install()
         self.loop = gevent.spawn(self.live_loop)
-
-    def note_signal(self) -> None:
-        if self.signalled_at_s is None:
-            self.signalled_at_s = self.elapsed()
-
-    def sigint(self, *_: Any) -> None:
-        """Notes the time, then raises what Python's own handler would (KeyboardInterrupt, which
-        Locust handles), from the event loop: raised in a Python frame, gevent would print the
-        frame as a traceback. It stays the handler, so that the same SIGINT delivered twice is
-        one (SAME_SIGINT_S) and a later one is a second Ctrl-C."""
-        if self.winding_down_since is not None:
-            self.exit_now()
-            return
-        self.note_signal()
-        self.winding_down_since = time.monotonic()
-        # Python's own handler raises it: a builtin, so no frame for gevent to print
-        gevent.get_hub().loop.run_callback(signal.default_int_handler, signal.SIGINT, None)
-
-    def sigterm(self) -> None:
-        """Notes when SIGTERM came. While a load shape drives a headless run, Locust has no SIGTERM
-        handler yet (it waits in shape_greenlet.join() and installs one only after), so this one
-        alone would swallow the signal: end the shape, as Ctrl-C does, and Locust stops, quits
-        and exits through its usual path, with the reports and the verdict's code."""
-        self.note_signal()
-        shape = getattr(self.environment.runner, "shape_greenlet", None)
-        if self.options.headless and shape is not None:
-            shape.kill(block=False)
 
     def stats_reset(self) -> None:
         """Locust zeroes its counters mid-test (the web UI's "reset stats", or --reset-stats once
@@ -307,7 +257,7 @@ class Gate:
     def spawning_complete(self) -> None:
         if self.started is None:
             return
-        self.track_classes()
+        self.track()
         if self.options.reset_stats:  # Locust's own listener resets them next
             self.stats_reset()
         elif self.profile.settings.warmup_until_spawned:
@@ -322,8 +272,7 @@ class Gate:
             gevent.sleep(max(0.0, due - time.monotonic()))
             woke = time.monotonic()
             cpu = self.sample_cpu()
-            self.track_workers()
-            self.track_classes()
+            self.track()
             snapshot, paired = self.snapshots()
             decision = self.monitor.observe(snapshot, self.environment.runner.user_count, cpu, paired)
             self.loop_timing.tick(woke - due, time.monotonic() - woke)
@@ -343,18 +292,11 @@ class Gate:
         self.cpu.observe(readings, self.elapsed())
         return own
 
-    def track_workers(self) -> None:
-        if not self.master:
-            return
-        clients = self.environment.runner.clients
-        present = {node.id for node in clients.all if node.state != STATE_MISSING}
-        self.workers.observe(present, {node.id for node in clients.missing})
-        if getattr(self.environment.runner, "worker_cpu_warning_emitted", False):
+    def track(self) -> None:
+        """Who takes part, and whether Locust warned of a worker's CPU."""
+        self.roster.track()
+        if self.master and getattr(self.environment.runner, "worker_cpu_warning_emitted", False):
             self.cpu.warned("Locust reported a worker above its CPU threshold")
-
-    def track_classes(self) -> None:
-        for name, count in class_counts(self.environment.runner).items():
-            self.class_peaks[name] = max(self.class_peaks.get(name, 0), count)
 
     def cpu_warning(self, cpu_usage: float) -> None:
         if self.started is not None:
@@ -363,7 +305,7 @@ class Gate:
             )
 
     def worker_connected(self, worker: str) -> None:
-        self.workers.connected(worker)
+        self.roster.worker_connected(worker)
 
     # --- the end ---------------------------------------------------------------------------
 
@@ -373,9 +315,8 @@ class Gate:
         self.stopped = time.monotonic()
         self.stopped_from = stopped_here()
         if not self.repeating:  # in the web UI a stopped test is not the end of the run
-            signal.signal(signal.SIGINT, self.exit_now)
-        self.track_workers()
-        self.track_classes()
+            self.interruptions.stopping()
+        self.track()
         if self.loop is not None and self.loop is not gevent.getcurrent():
             self.loop.kill(block=False)
 
@@ -390,18 +331,9 @@ class Gate:
         if self.repeating and self.result is None:
             self.conclude(False)
 
-    def exit_now(self, *_: Any) -> None:
-        """A second Ctrl-C while the run winds down: leave at once, with the verdict if it was
-        reached (its reports are written before anything else), else inconclusive; no traceback.
-        One that follows the first within SAME_SIGINT_S is the first delivered twice: ignored."""
-        since = self.winding_down_since
-        if since is not None and time.monotonic() - since < SAME_SIGINT_S:
-            return
-        code = self.result.exit_code if self.result is not None else VERDICT_EXIT_CODES[Verdict.INCONCLUSIVE]
-        print(
-            f"perfgate: interrupted again while stopping; exiting now (exit code {code})", file=sys.stderr, flush=True
-        )
-        WRITES.exit(code)  # at the end of a report write it interrupts
+    def exit_code_now(self) -> int:
+        """The verdict's code if the run was judged, else inconclusive's."""
+        return self.result.exit_code if self.result is not None else VERDICT_EXIT_CODES[Verdict.INCONCLUSIVE]
 
     def quitting(self) -> None:
         """Judges the run once (quitting fires twice on a master that gets SIGTERM), delivers the
@@ -411,10 +343,9 @@ class Gate:
             return
         runner = self.environment.runner
         was_interrupted = interrupted(
-            runner.state in (STATE_RUNNING, STATE_SPAWNING), self.signalled_at_s, self.planned_s()
+            runner.state in (STATE_RUNNING, STATE_SPAWNING), self.interruptions.signalled_at_s, self.planned_s()
         )
-        self.winding_down_since = self.winding_down_since or time.monotonic()
-        signal.signal(signal.SIGINT, self.exit_now)
+        self.interruptions.quitting()
         self.conclude(was_interrupted)
 
     def conclude(self, was_interrupted: bool) -> None:
@@ -492,10 +423,7 @@ class Gate:
         if not self.printed:
             self.printed = True
             print(console.render(self.result), file=self.out, flush=True)
-            # the exit code is fixed and every report written: from here the process only ends.
-            # Python puts SIGINT back to its default while it finalizes, where a late Ctrl-C would
-            # end it with 130 instead of the verdict's code; an ignored signal is left ignored.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            self.interruptions.ignore_from_now()
         if note:  # after the verdict: a web UI run printed each test's as it ended
             print(note, file=self.out, flush=True)
 
@@ -536,11 +464,11 @@ class Gate:
             run_checks=run_checks(self.observations(was_interrupted, duration)),
             warnings=[self.baseline_note] if self.baseline_note else [],
             errors=top_errors(self.environment.runner.stats.errors.values()),
-            participation=self.participation(),
+            participation=self.roster.participation(self.users_defaulted),
             live_loop=self.loop_timing.summary(),
         )
         if self.duet:
-            facts.duet_host, facts.duet_users = redact(self.duet.host), self.duet.users(self.class_peaks)
+            facts.duet_host, facts.duet_users = redact(self.duet.host), self.duet.users(self.roster.class_peaks)
         if self.reset_at_s is not None:
             facts.warnings.append(f"the stats were reset at {self.reset_at_s:.0f}s: measured from then")
         if was_interrupted and settings.on_interrupt == JUDGE:
@@ -569,34 +497,17 @@ class Gate:
             saturation=self.cpu.saturation,
             max_generator_cpu=self.profile.settings.max_generator_cpu,
             workers_expected=getattr(options, "expect_workers", 1) if self.master else 0,
-            workers_peak=self.workers.peak,
-            workers_lost=tuple(sorted(self.workers.lost)),
-            foreign_classes=foreign_classes(self.environment, self.class_peaks) if self.master else (),
+            workers_peak=self.roster.workers.peak,
+            workers_lost=tuple(sorted(self.roster.workers.lost)),
+            foreign_classes=self.roster.foreign_classes(),
             processes=(getattr(options, "processes", None) or 0) if self.master else 0,
             expect_workers_wait_s=getattr(options, "expect_workers_max_wait", 0) or 0.0,
         )
 
-    def user_classes(self) -> list[type]:
-        """The locustfile's classes (a duet's twins are the same classes on the other side)."""
-        return [cls for cls in self.environment.user_classes if not is_twin(cls)]
-
-    def participation(self) -> Participation:
-        shaped = self.environment.shape_class is not None
-        users = (
-            None if shaped else (self.options.num_users or getattr(self.environment.runner, "target_user_count", None))
-        )
-        classes = tuple(user_class(cls, self.class_peaks.get(cls.__name__, 0)) for cls in self.user_classes())
-        tags = [("--tags", self.options.tags), ("--exclude-tags", self.options.exclude_tags)]
-        tag_filter = " ".join(f"{option} {' '.join(chosen)}" for option, chosen in tags if chosen)
-        tasks_left_out = left_out(self.declared_tasks) if tag_filter else ()  # only tags take tasks out
-        absent = classes_left_out(self.environment, self.options)
-        return Participation(classes, users, self.users_defaulted, tasks_left_out, tag_filter, absent)
-
     def load_facts(self) -> dict[str, Any]:
         options = self.options
-        workers = self.workers.peak if self.master else 0
-        # the most users each class had at once: which classes took part
-        classes = {cls.__name__: self.class_peaks.get(cls.__name__, 0) for cls in self.user_classes()}
+        workers = self.roster.workers.peak if self.master else 0
+        classes = self.roster.peaks()  # which classes took part
         if self.shape is None:
             facts = {"users": options.num_users, "spawn_rate": options.spawn_rate, "run_time_s": options.run_time}
             return facts | {"workers": workers, "user_classes": classes}
