@@ -63,19 +63,15 @@ def _log_redacted_request(
     method: str,
     name: str,
     response_time: float | None,
-    length: int,
+    length: int | None,
     _clean: RedactedNames = _NAMES,
 ) -> None:
     """Locust's own log_request (the total, then the endpoint's entry) with the name redacted,
     and the response time kept for perfgate's three-digit histogram of the entry, which counts
     them in batches."""
     key = (_clean[name], _clean[method])
-    if response_time is not None and not isfinite(response_time):
-        # Locust would count it and crash on it in its final summary, losing the exit code
-        raise ValueError(
-            f"{key[1]} {key[0]}: events.request reported a response time of {response_time} ms; it takes a "
-            "finite number of milliseconds, or None when there is none: this request is not counted"
-        )
+    if length is None or (response_time is not None and not isfinite(response_time)):
+        raise ValueError(_refused(key, response_time, length))
     self.total.log(response_time, length)
     self.entries[key].log(response_time, length)
     if response_time is not None:  # Locust counts such a request but has no time for it
@@ -83,6 +79,17 @@ def _log_redacted_request(
         waiting.append(response_time)
         if len(waiting) >= COUNT_EVERY:
             self.perfgate_buckets.count_waiting(key)
+
+
+def _refused(key: tuple[str, str], response_time: float | None, length: int | None) -> str:
+    """Why a request is not counted. Locust would count a response time that is not finite and
+    crash on it in its final summary, losing the exit code; a length of None fails in Locust's
+    own counting (a TypeError in locust/stats.py, which names neither the request nor the field)."""
+    if length is None:
+        wrong = "a response_length of None; it takes a number of bytes, 0 when there is none"
+    else:
+        wrong = f"a response time of {response_time} ms; it takes finite milliseconds, or None when there is none"
+    return f"{key[1]} {key[0]}: events.request reported {wrong}: this request is not counted"
 
 
 def _stats_with_buckets(self: RequestStats, *args: Any, **kwargs: Any) -> None:

@@ -276,7 +276,7 @@ def corpus(demo_api, package_index, tmp_path_factory) -> dict[str, Run]:
     return run_all(jobs)
 
 
-REFUSES_A_TIME = str(REPO / "perfgate" / "locust" / "patches.py")  # where a NaN response time is refused
+REFUSES_A_TIME = str(REPO / "perfgate" / "locust" / "patches.py")  # where a NaN time or no length is refused
 RAISES_ITSELF = {  # its own traceback is in Locust's log
     "a listener that raises": "seeds_data.py",
     "a task that raises": "raises_in_task.py",
@@ -508,20 +508,25 @@ def test_a_tasks_exception_is_named_with_its_type_and_line_and_counted(corpus, w
 
 @pytest.mark.parametrize("where", ["", ON_WORKERS])
 def test_response_times_that_are_not_numbers_are_refused_each_kind_named_once(corpus, where):
-    """Locust would count them and crash in its summary, exit 1 with no verdict: here the run keeps
-    its exit code and verdict, the exceptions check names each kind once with its count, and the
-    requests with a time are measured. On workers (`--processes`) each finds its own, and they
-    come to the master with the workers' stats reports."""
+    """Locust would count them and crash in its summary, exit 1 with no verdict (or fail to count a
+    request with no length, naming neither): here the run keeps its exit code and verdict, the
+    exceptions check names each kind once with its count, and the requests with a time are measured.
+    On workers (`--processes`) each finds its own, and they come to the master with the workers'
+    stats reports."""
     run = corpus["response times that are not numbers" + where]
     assert "perfgate: INCONCLUSIVE" in run.finished.stdout
     (check,) = [c for c in run.result["checks"] if c["metric"] == "exceptions"]
     named = re.findall(r"(?:([\d,]+) x )?ValueError: amqp ([a-z ]+): events\.request reported", check["message"])
     refused = {name: int(count.replace(",", "") or 1) for count, name in named}
-    assert set(refused) == {"rpc deploy", "consume events"}, check["message"]
+    assert set(refused) == {"rpc deploy", "consume events", "ack events"}, check["message"]
     assert check["actual"] == sum(refused.values())
-    if not where:  # every task made one request or refused one: each kind about a sixth of them
+    if not where:  # every task made one request or refused one: each kind about an eighth of them
         assert all(count > 1 for count in refused.values()), check["message"]
     assert "a response time of inf ms" in check["message"] and "a response time of nan ms" in check["message"]
+    assert (
+        "ack events: events.request reported a response_length of None; it takes a number of bytes"
+        in (check["message"])
+    )
     assert set(run.result["endpoints"]) == {"amqp publish builds"}
 
 

@@ -1,6 +1,7 @@
 """A custom client whose clock goes wrong: it reports `inf` ms for a call that got no answer, and
 NaN for the mean of the retries of a call that made none. Locust alone counts them and then
-crashes in its final summary (exit 1, no verdict); gated, they are refused as they come."""
+crashes in its final summary (exit 1, no verdict); gated, they are refused as they come. It also
+reports no length for a message with no body, which Locust's counting fails on."""
 
 import math
 import statistics
@@ -13,12 +14,17 @@ import perfgate  # noqa: F401  (registers the gate)
 class QueueUser(User):
     wait_time = constant(0.05)
 
-    def report(self, name: str, milliseconds: float) -> None:
+    def report(self, name: str, milliseconds: float, length: int | None = 0) -> None:
         events.request.fire(
-            request_type="amqp", name=name, response_time=milliseconds, response_length=0, context={}, exception=None
+            request_type="amqp",
+            name=name,
+            response_time=milliseconds,
+            response_length=length,
+            context={},
+            exception=None,
         )
 
-    @task(4)
+    @task(5)
     def publish(self):
         self.report("publish builds", 1.5)
 
@@ -30,3 +36,8 @@ class QueueUser(User):
     def no_retries(self):
         retries: list[float] = []
         self.report("consume events", statistics.fmean(retries) if retries else math.nan)
+
+    @task(1)
+    def acknowledge(self):
+        body = None  # an acknowledgement has no body
+        self.report("ack events", 0.8, len(body) if body else None)
