@@ -69,6 +69,7 @@ from perfgate.version import __version__
 logger = logging.getLogger("perfgate")
 JUDGE = "judge"  # settings.on_interrupt: judge an interrupted run on what it measured
 STOPPING_STATES = (STATE_STOPPING, STATE_STOPPED, STATE_CLEANUP)
+LOCUST_EXIT_CODE_ON_ERROR = 1  # Locust's default for --exit-code-on-error
 VERDICT_WAIT_S = 10.0  # a web UI test's verdict: as long as a master waits for its workers' last stats, at most
 
 
@@ -471,6 +472,12 @@ class Gate:
             facts.duet_host, facts.duet_users = redact(self.duet.host), self.duet.users(self.roster.class_peaks)
         if self.reset_at_s is not None:
             facts.warnings.append(f"the stats were reset at {self.reset_at_s:.0f}s: measured from then")
+        on_error = getattr(self.options, "exit_code_on_error", LOCUST_EXIT_CODE_ON_ERROR)
+        if on_error != LOCUST_EXIT_CODE_ON_ERROR:
+            facts.warnings.append(
+                f"--exit-code-on-error {on_error} does not apply: with a profile the verdict sets the exit code, "
+                "and failed requests count through the profile's error_rate and failures limits"
+            )
         if was_interrupted and settings.on_interrupt == JUDGE:
             facts.warnings.append(
                 f"interrupted after {duration:.1f}s and judged on what it measured (settings.on_interrupt: judge); "
