@@ -86,7 +86,13 @@ def parse_limit(name: str, text: object) -> Limit:
         if unit == "%":
             number /= 100.0
         elif number > 1:
-            raise ValueError(f'expected a percentage ("< {number:g}%") or a fraction up to 1, found {_show(text)}')
+            raise ValueError(f'expected a percentage ("< {number:g}%") or a fraction below 1, found {_show(text)}')
+        elif number == 1:  # as a fraction 100%, which a gate almost never means: most likely 1% was
+            raise ValueError(
+                f"expected a percentage or a fraction below 1, found {_show(text)}, which as a fraction is 100% "
+                f'(only a run whose every request fails reaches it): write "{op} 1%" for one percent, "{op} 100%" '
+                "if that is meant"
+            )
     if kind == Kind.ERROR_RATE and number > 1:
         raise ValueError(f"expected an error rate of at most 100%, found {_show(text)}")
     assert isinstance(text, str)
