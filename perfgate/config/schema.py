@@ -1,5 +1,6 @@
 """The profile's JSON Schema: the packaged file, whose metric parts are written from the metric
-table (core.metrics) and the limit and tolerance syntax (core.limits, core.tolerances).
+table (core.metrics) and the limit, tolerance and duration syntax (core.limits, core.tolerances,
+core.units).
 
 `python -m perfgate.config.schema` rewrites those parts of perfgate/config/profile.schema.json from
 the table; a unit test fails when the file and the table disagree, so a new metric cannot reach
@@ -18,6 +19,7 @@ from typing import Any
 from perfgate.core.limits import K6_EXPECTED, K6_PATTERN, LIMIT_FORMS
 from perfgate.core.metrics import ALIASES, NAMED, PERCENTILE, Kind, Metric, metric
 from perfgate.core.tolerances import TOLERANCE_FORMS
+from perfgate.core.units import DURATION_EXPECTED, DURATION_PATTERN
 
 FILE = "profile.schema.json"
 OPTIONS = ("for", "window", "abort")
@@ -57,6 +59,7 @@ def with_metrics(document: dict[str, Any]) -> dict[str, Any]:
     for kind, (pattern, expected) in LIMIT_FORMS.items():
         definitions[kind.value] = {"type": "string", "pattern": pattern, "x-expected": expected}
     definitions["k6"] = {"type": "string", "pattern": K6_PATTERN, "x-expected": K6_EXPECTED}
+    definitions["duration"] |= {"pattern": DURATION_PATTERN, "x-expected": DURATION_EXPECTED}
     spellings = [m.name for m in NAMED] + list(ALIASES)
     rules = definitions["rules"]
     options = {key: rules["properties"][key] for key in OPTIONS}
