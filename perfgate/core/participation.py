@@ -25,6 +25,7 @@ class UserClass:
     fixed_count: int
     peak: int  # the most users of this class that ran at once
     literals: tuple[str, ...] = ()  # strings in its source (names, URLs): what it would request
+    configured: bool = False  # Locust's --config-users set its weight or fixed_count for the run
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,14 @@ class Participation:
         left = users - fixed
         if left < len(weighted):
             return f"{asked} for {len(weighted)} user classes; run with at least -u {fixed + len(weighted)}"
+        source = " (set by --config-users)" if idle.configured else ""
+        if not idle.weight:
+            return f"its weight is 0{source}, so no -u gives it a user; give it a weight above 0"
         total = sum(c.weight for c in weighted) or 1.0
         share = left * idle.weight / total
         return (
-            f"its weight {idle.weight:g} of {total:g} makes {share:.1f} of the {left} users shared by weight; "
-            f"raise -u or its weight"
+            f"its weight {idle.weight:g}{source} of {total:g} makes {share:.1f} of the {left} users shared by "
+            "weight; raise -u or its weight"
         )
 
     def no_data_note(self, key: str) -> str:

@@ -14,6 +14,7 @@ from perfgate.locust.duet import is_twin
 from perfgate.locust.user_classes import (
     class_counts,
     classes_left_out,
+    configured_classes,
     declared_tasks,
     foreign_classes,
     left_out,
@@ -62,7 +63,10 @@ class Roster:
         options = self.environment.parsed_options
         shaped = self.environment.shape_class is not None
         users = None if shaped else (options.num_users or getattr(self.environment.runner, "target_user_count", None))
-        classes = tuple(user_class(cls, self.class_peaks.get(cls.__name__, 0)) for cls in self.user_classes())
+        configured = configured_classes(options)
+        classes = tuple(
+            user_class(cls, self.class_peaks.get(cls.__name__, 0), configured) for cls in self.user_classes()
+        )
         tags = [("--tags", options.tags), ("--exclude-tags", options.exclude_tags)]
         tag_filter = " ".join(f"{option} {' '.join(chosen)}" for option, chosen in tags if chosen)
         tasks_left_out = left_out(self.declared_tasks) if tag_filter else ()  # only tags take tasks out

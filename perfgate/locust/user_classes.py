@@ -21,10 +21,17 @@ from typing import Any
 from perfgate.core.participation import LeftOut, UserClass
 
 
-def user_class(cls: type, peak: int) -> UserClass:
-    return UserClass(
-        cls.__name__, float(getattr(cls, "weight", 1)), int(getattr(cls, "fixed_count", 0)), peak, literals(cls)
-    )
+def user_class(cls: type, peak: int, configured: Iterable[str] = ()) -> UserClass:
+    """`configured`: the classes whose weight or fixed_count Locust's --config-users set."""
+    weight, fixed_count = float(getattr(cls, "weight", 1)), int(getattr(cls, "fixed_count", 0))
+    return UserClass(cls.__name__, weight, fixed_count, peak, literals(cls), cls.__name__ in configured)
+
+
+def configured_classes(options: Any) -> set[str]:
+    """The classes that Locust's --config-users (JSON: a list of objects, each naming its
+    user_class_name) configures; given more than once, each one counts."""
+    given = getattr(options, "config_users", None) or []
+    return {config.get("user_class_name", "") for configs in given for config in configs if isinstance(config, dict)}
 
 
 @functools.cache

@@ -339,6 +339,21 @@ def test_fasthttp_rest_and_catch_response_failures_are_counted(corpus):
     assert any(warning.startswith(named) for warning in run.result["warnings"]), run.result["warnings"]
 
 
+@pytest.mark.light  # apart from the corpus, whose runs share the machine's two cores at once
+def test_a_class_that_config_users_gave_weight_0_is_named_with_where_its_weight_came_from(demo_api, tmp_path):
+    configured = '[{"user_class_name": "Wanderer", "weight": 0}]'
+    profile = str(CORPUS / "generic.yaml")
+    load = ("-u", "4", "-r", "4", "-t", "4s", "--config-users", configured)
+    run = locust(CORPUS / "tasksets.py", tmp_path, ("-H", demo_api.url, "--thresholds", profile, *load))
+    assert_explained(run)
+    assert run.finished.returncode == 0, run.finished.output[-3000:]
+    assert run.result["load"]["user_classes"] == {"ReportReader": 4, "Wanderer": 0}
+    assert (
+        "user class Wanderer got no user: its weight is 0 (set by --config-users), so no -u gives it a user; "
+        "give it a weight above 0"
+    ) in run.result["warnings"]
+
+
 def test_tasksets_and_processes_record_the_same_endpoints(corpus):
     expected = {"POST /api/v1/session/login", "GET /reports/frequency", "GET /reports/failure-rate"}
     assert expected <= endpoint_keys(corpus["TaskSets"])

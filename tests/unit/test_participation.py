@@ -1,9 +1,10 @@
 """Which user classes and tasks took part, why one did not, and which NO DATA keys that explains."""
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 from perfgate.core.participation import LeftOut, Participation, UserClass
-from perfgate.locust.user_classes import classes_left_out, declared_tasks, left_out, literals
+from perfgate.locust.user_classes import classes_left_out, configured_classes, declared_tasks, left_out, literals
 
 
 def classes(*peaks: int, weights: tuple[float, ...] = (), fixed: tuple[int, ...] = ()) -> tuple[UserClass, ...]:
@@ -48,6 +49,22 @@ def test_a_light_weight_rounds_to_no_user():
     assert run.reason(run.idle[0]) == (
         "its weight 0.1 of 20.2 makes 0.0 of the 10 users shared by weight; raise -u or its weight"
     )
+
+
+def test_a_class_of_weight_0_is_told_to_get_a_weight_and_where_it_was_set():
+    weighted = classes(5, 5, 0, 0, weights=(10, 10, 0, 0.1))
+    run = Participation((*weighted[:3], replace(weighted[3], configured=True)), users=10)
+    assert run.reason(run.idle[0]) == "its weight is 0, so no -u gives it a user; give it a weight above 0"
+    assert run.reason(run.idle[1]) == (
+        "its weight 0.1 (set by --config-users) of 20.1 makes 0.0 of the 10 users shared by weight; "
+        "raise -u or its weight"
+    )
+
+
+def test_the_classes_that_config_users_configures_are_read_from_each_json_given():
+    given = [[{"user_class_name": "Deploy", "weight": 0}], [{"user_class_name": "Builds", "fixed_count": 2}]]
+    assert configured_classes(SimpleNamespace(config_users=given)) == {"Deploy", "Builds"}
+    assert configured_classes(SimpleNamespace(config_users=None)) == set()
 
 
 def test_no_warning_when_every_class_ran_or_none_did():
