@@ -75,15 +75,15 @@ class Participation:
         if users is None:
             return "the load shape never gave it a user"
         fixed = sum(c.fixed_count for c in self.classes)
-        weighted = [c for c in self.classes if not c.fixed_count]
         if idle.fixed_count or users <= fixed:
             return f"{asked} is not more than the {fixed} users that fixed_count classes take first"
-        left = users - fixed
-        if left < len(weighted):
-            return f"{asked} for {len(weighted)} user classes; run with at least -u {fixed + len(weighted)}"
         source = " (set by --config-users)" if idle.configured else ""
         if not idle.weight:
             return f"its weight is 0{source}, so no -u gives it a user; give it a weight above 0"
+        weighted = [c for c in self.classes if not c.fixed_count and c.weight]  # weight 0 shares in nothing
+        left = users - fixed
+        if left < len(weighted):
+            return f"{asked} for {len(weighted)} user classes; run with at least -u {fixed + len(weighted)}"
         total = sum(c.weight for c in weighted) or 1.0
         share = left * idle.weight / total
         return (

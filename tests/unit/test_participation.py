@@ -61,6 +61,12 @@ def test_a_class_of_weight_0_is_told_to_get_a_weight_and_where_it_was_set():
     )
 
 
+def test_a_class_of_weight_0_is_not_told_to_raise_the_user_count_nor_counted_in_it():
+    run = Participation(classes(1, 0, 0, weights=(1, 0, 1)), users=1)
+    assert run.reason(run.idle[0]) == "its weight is 0, so no -u gives it a user; give it a weight above 0"
+    assert run.reason(run.idle[1]) == "-u 1 for 2 user classes; run with at least -u 2"
+
+
 def test_the_classes_that_config_users_configures_are_read_from_each_json_given():
     given = [[{"user_class_name": "Deploy", "weight": 0}], [{"user_class_name": "Builds", "fixed_count": 2}]]
     assert configured_classes(SimpleNamespace(config_users=given)) == {"Deploy", "Builds"}
