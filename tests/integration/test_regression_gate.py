@@ -62,7 +62,8 @@ def test_a_slower_endpoint_under_its_absolute_limit_is_a_regression_exit_4(start
     check = next(c for c in result["checks"] if c["kind"] == "regression" and c["endpoint"] == STATUS)
     # the unchanged build's p95 is tens of ms (94 ms in a CI run on a loaded machine), far under the 450 ms added
     assert check["baseline"] < 200 and 450 <= check["actual"] < 800
-    assert check["interval"][0] > 5 and check["noise"].startswith("assumed")
+    # the whole interval lies beyond the +20% tolerance (a CI run's loaded baseline gave a lower bound of x2.85)
+    assert check["interval"][0] > 1.2 and check["noise"].startswith("assumed")
     # the table shows baseline p95, current p95, the change, the adjusted change and its interval
     pattern = rf"^REGRESSION +{re.escape(STATUS)} +p95 +(\S+) +(\S+) +(\S+) +(\S+) +(\S+) \.\. (\S+) "
     row = re.search(pattern, finished.stdout, re.M)
