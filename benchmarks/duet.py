@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import REPO, LocustCommand, rate, run_locust
-from perfgate.core.regression import ALL_ENDPOINTS
+from perfgate.core.model import ALL_ENDPOINTS
 from perfgate.demo.launcher import start_demo_api
 from perfgate.rejudge import DUET, load_result
 

@@ -26,9 +26,9 @@ from typing import Any
 
 from benchmarks.harness import REPO, rate, run_ci_job
 from perfgate.core.baseline import merge
-from perfgate.core.model import histogram_of
-from perfgate.core.regression import ALL_ENDPOINTS, requests_needed
+from perfgate.core.model import ALL_ENDPOINTS, histogram_of
 from perfgate.core.sampling import quantile_log_variance
+from perfgate.core.sides import requests_needed
 from perfgate.rejudge import load_result
 from perfgate.store.results import read_baseline
 

@@ -3,7 +3,7 @@
 Limits (docs/design/statistics.md, "Calibrated limits"):
 - Per endpoint and percentile, ln(value) of a future unchanged run is taken as normal around the
   mean of the calibration runs with variance (run² + endpoint² + sampling)·(1 + 1/N): the run and
-  endpoint noise of the additive fit that the baseline comparison uses (regression.measured_noise),
+  endpoint noise of the additive fit that the baseline comparison uses (noise.measured_noise),
   each at least the profile's assumed noise (regression.noise: with 3-5 runs the measured SD is
   itself uncertain by about half, and a Student-t bound with 2-4 degrees of freedom would multiply
   limits by 5-20), plus the bootstrap variance of one run's percentile.
@@ -33,19 +33,13 @@ from dataclasses import dataclass, field
 
 from perfgate.core.baseline import Baseline, RunData, pooled
 from perfgate.core.comparability import differences
+from perfgate.core.judgement import INTERVAL_CONFIDENCE
 from perfgate.core.metrics import metric
 from perfgate.core.model import ALL_ENDPOINTS, CheckKind, Status
 from perfgate.core.naming import key_matches
+from perfgate.core.noise import COMMON_MODE_ENDPOINTS, MEASURED_NOISE_RUNS, Noise, measured_noise
 from perfgate.core.profile import BUILT_IN, RegressionRule, RegressionSettings
-from perfgate.core.regression import (
-    COMMON_MODE_ENDPOINTS,
-    INTERVAL_CONFIDENCE,
-    MEASURED_NOISE_RUNS,
-    Noise,
-    compare,
-    measured_noise,
-    requests_needed,
-)
+from perfgate.core.regression import compare
 from perfgate.core.sampling import (
     log_ms,
     normal_quantile,
@@ -54,6 +48,7 @@ from perfgate.core.sampling import (
     variance_inflation,
     wilson,
 )
+from perfgate.core.sides import requests_needed
 from perfgate.core.tolerances import Tolerance
 
 MIN_RUNS = MEASURED_NOISE_RUNS  # the between-run noise is measured from 3 runs on

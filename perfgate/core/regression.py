@@ -1,4 +1,6 @@
 """Regression detection against a baseline: pure functions from two runs' histograms to checks.
+This module builds the checks; sides.py holds the two sides, noise.py the noise between runs and the
+variance within one, judgement.py decides each check.
 
 What was chosen, and why (docs/design/statistics.md):
 
@@ -47,90 +49,19 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from perfgate.core.baseline import Baseline, RunData, duet_baseline, pooled, run_data
+from perfgate.core.baseline import Baseline, RunData, duet_baseline, run_data
 from perfgate.core.buckets import bucket_width_ms
 from perfgate.core.comparability import compatibility_warnings, duet_warnings
 from perfgate.core.evaluate import exit_code_of, verdict_of
-from perfgate.core.metrics import requests_for
-from perfgate.core.model import (
-    ALL_ENDPOINTS,
-    CheckKind,
-    CheckResult,
-    EndpointStats,
-    Result,
-    Status,
-)
+from perfgate.core.judgement import Candidate, judge, regression_check, signed_change
+from perfgate.core.model import ALL_ENDPOINTS, CheckKind, CheckResult, Result, Status
+from perfgate.core.noise import COMMON_MODE_ENDPOINTS, Noise, latency_noise, latency_variance, rate_noise
 from perfgate.core.profile import DEFAULT_REGRESSION, RegressionRule, RegressionSettings
 from perfgate.core.records import ComparisonSummary
-from perfgate.core.sampling import (
-    LOG_FLOOR_MS,
-    additive_fit,
-    log_ms,
-    newcombe_difference,
-    paired_log_variance,
-    paired_rate_log_variance,
-    quantile_log_variance,
-    rate_log_variance,
-    student_quantile,
-    variance_inflation,
-)
+from perfgate.core.sampling import log_ms, paired_rate_log_variance, rate_log_variance, student_quantile
+from perfgate.core.sides import GLOBAL, Sides, requests_advised, requests_needed
 from perfgate.core.tolerances import Tolerance
-
-GLOBAL = "global"
-COMMON_MODE_ENDPOINTS = 4
-MEASURED_NOISE_RUNS = 3
-INTERVAL_CONFIDENCE = 0.90
-PAIRED_NOISE = "paired: measured within the run, both sides over the same windows (a duet)"
-ADVISED_BEYOND_QUANTILE = 10  # requests above a quantile for ±10-15% precision (research §4.4)
-
-
-def requests_needed(quantile: float) -> int:
-    """Below this a quantile is in effect the maximum and is not compared at all (as for thresholds)."""
-    return requests_for(quantile)
-
-
-def requests_advised(quantile: float) -> int:
-    """What a comparison at a 20% tolerance usually needs per side: p95 200, p99 1000."""
-    return requests_for(quantile, ADVISED_BEYOND_QUANTILE)
-
-
-@dataclass(frozen=True)
-class Noise:
-    runs: int  # baseline runs it was measured from; 0 when assumed
-    endpoint: float  # SD of ln(metric) between runs, beyond sampling
-    run: float  # SD of the shift shared by every endpoint of a run
-    df: float = math.inf  # of the endpoint noise
-    run_df: float = math.inf  # of the run noise: one value per baseline run
-    paired: bool = False  # a duet: no between-run noise, the pairing measures what is left
-
-    def describe(self) -> str:
-        if self.paired:
-            return PAIRED_NOISE
-        figures = f"endpoint {self.endpoint:.1%}, run {self.run:.1%}"
-        if self.runs:
-            return f"measured from {self.runs} baseline runs: {figures}"
-        return f"assumed (the baseline has fewer than {MEASURED_NOISE_RUNS} runs): {figures}"
-
-
-@dataclass
-class Candidate:
-    """One comparison before the family-wise decision."""
-
-    rule: RegressionRule | None  # None: the global shift
-    endpoint: str
-    tolerance: Tolerance
-    baseline: float | None  # None for the global shift, a ratio without values of its own
-    current: float | None
-    log_change: float = 0.0  # latency and rps
-    adjusted: float = 0.0
-    sd: float = 0.0
-    df: float = math.inf
-    noise: str = ""
-    min_delta_ms: float = 0.0
-    counts: tuple[int, int, int, int] = (0, 0, 0, 0)  # error_rate: failures/requests now, then
-    sizes: tuple[int, int] = (0, 0)  # requests now, in the baseline
 
 
 @dataclass
@@ -160,142 +91,6 @@ class Comparison:
 
 
 @dataclass
-class Sides:
-    """The two runs being compared and the baseline's runs."""
-
-    current: RunData
-    runs: list[RunData]
-    paired: bool = False  # a duet: runs[0] is the baseline side of the same run, in the same windows
-    # pooled stats per (side, key): every rule reads them, and pooling re-parses the histograms
-    _pooled: dict[tuple[str, str], EndpointStats] = field(default_factory=dict)
-
-    def keys(self) -> set[str]:
-        now = {k for k, s in self.current.endpoints.items() if s["requests"]}
-        before = {k for run in self.runs for k, s in run.endpoints.items() if s["requests"]}
-        return now & before
-
-    def current_stats(self, key: str) -> EndpointStats:
-        if ("current", key) not in self._pooled:
-            self._pooled["current", key] = _total(self.current) if key == GLOBAL else pooled([self.current], key)
-        return self._pooled["current", key]
-
-    def baseline_stats(self, key: str) -> EndpointStats:
-        if ("baseline", key) not in self._pooled:
-            if key == GLOBAL:
-                stats = EndpointStats.summed([_total(run) for run in self.runs], GLOBAL)
-            else:
-                stats = pooled(self.runs, key)
-            self._pooled["baseline", key] = stats
-        return self._pooled["baseline", key]
-
-    def windows(self, key: str) -> tuple[list[float], dict[str, list[Any]]]:
-        return self._windows_of(self.current, key)
-
-    def baseline_windows(self, key: str) -> tuple[list[float], dict[str, list[Any]]]:
-        if len(self.runs) != 1:
-            return [], {"requests": [], "failures": [], "histograms": []}
-        return self._windows_of(self.runs[0], key)
-
-    def _windows_of(self, run: RunData, key: str) -> tuple[list[float], dict[str, list[Any]]]:
-        """An endpoint's windows; the aggregate's only in a duet (a stored run's total may lack them)."""
-        if key == GLOBAL and not self.paired:
-            return [], {"requests": [], "failures": [], "histograms": []}
-        return run.windows_s, run.windows(None if key == GLOBAL else key)
-
-
-def _total(run: RunData) -> EndpointStats:
-    if run.total.get("histogram") is not None:
-        return pooled([RunData(run.source, {GLOBAL: run.total})], GLOBAL)
-    return EndpointStats.summed([pooled([run], key) for key in run.endpoints], GLOBAL)
-
-
-# --- between-run noise ----------------------------------------------------------------------
-
-
-def measured_noise(table: dict[str, list[float]], sampling: list[float], runs: int) -> Noise:
-    """Noise from N ≥ 3 baseline runs: additive fit of ln(metric) over endpoint × run.
-
-    The endpoint noise is the residual variance beyond the mean sampling variance of one run's
-    estimate; the run noise is the spread of the run effects (it still holds 1/rows of the residual
-    variance: erring wide). With fewer than 4 endpoints run effects cannot be told apart from
-    endpoint noise and stay in it."""
-    rows = len(table)
-    if rows >= COMMON_MODE_ENDPOINTS:
-        residuals, effects = additive_fit(table)
-        run_sd, df = statistics.stdev(effects), (rows - 1) * (runs - 1)
-    else:
-        residuals = {key: [v - statistics.fmean(values) for v in values] for key, values in table.items()}
-        run_sd, df = 0.0, rows * (runs - 1)
-    spread = sum(r * r for values in residuals.values() for r in values) / df
-    endpoint_sd = math.sqrt(max(0.0, spread - statistics.fmean(sampling)))
-    return Noise(runs, endpoint_sd, run_sd, float(df), float(runs - 1))
-
-
-def _latency_noise(sides: Sides, quantile: float, settings: RegressionSettings) -> Noise:
-    runs = sides.runs
-    if sides.paired:
-        return Noise(0, 0.0, 0.0, paired=True)
-    assumed = Noise(0, settings.endpoint_noise, settings.run_noise)
-    if len(runs) < MEASURED_NOISE_RUNS:
-        return assumed
-    needed = requests_needed(quantile)
-    table: dict[str, list[float]] = {}
-    sampling: list[float] = []
-    for key in sorted(sides.keys()):
-        stats = [pooled([run], key) for run in runs]
-        if all(s.requests >= needed for s in stats):
-            table[key] = [log_ms(s.percentile(quantile)) for s in stats]
-            sampling += [quantile_log_variance(s.histogram, quantile) for s in stats]
-    return measured_noise(table, sampling, len(runs)) if table else assumed
-
-
-def _rate_noise(sides: Sides, settings: RegressionSettings) -> Noise:
-    runs = sides.runs
-    if sides.paired:
-        return Noise(0, 0.0, 0.0, paired=True)
-    assumed = Noise(0, settings.endpoint_noise, settings.run_noise)
-    if len(runs) < MEASURED_NOISE_RUNS:
-        return assumed
-    table: dict[str, list[float]] = {}
-    sampling: list[float] = []
-    for key in sorted(sides.keys()):
-        entries = [run.endpoints.get(key) or {} for run in runs]
-        if all(e.get("requests") and e.get("rps") for e in entries):
-            table[key] = [math.log(e["rps"]) for e in entries]
-            sampling += [1.0 / e["requests"] for e in entries]
-    return measured_noise(table, sampling, len(runs)) if table else assumed
-
-
-# --- estimates ------------------------------------------------------------------------------
-
-
-def within_run_variance(
-    stats: EndpointStats, windowed: tuple[list[float], dict[str, list[Any]]], quantile: float
-) -> float:
-    """Variance of ln(quantile) of one side: the exact bootstrap, widened by the batch means of the
-    side's windows when it stored them (`windowed`: RunData.windows_s and RunData.windows(key))."""
-    durations, windows = windowed
-    inflation = variance_inflation(windows["histograms"], stats.percentile(quantile)) if durations else 1.0
-    return quantile_log_variance(stats.histogram, quantile) * inflation
-
-
-def _latency_variance(
-    sides: Sides, key: str, quantile: float, now: EndpointStats, before: EndpointStats
-) -> tuple[float, float]:
-    """(variance, degrees of freedom) of the log ratio: the sides' own variances, or in a duet
-    the pairing over windows (inf degrees of freedom: the noise term's decide)."""
-    windowed_now, windowed_before = sides.windows(key), sides.baseline_windows(key)
-    if sides.paired:
-        return paired_log_variance(
-            (windowed_now[1]["histograms"], windowed_before[1]["histograms"]),
-            (now.percentile(quantile), before.percentile(quantile)),
-            (quantile_log_variance(now.histogram, quantile), quantile_log_variance(before.histogram, quantile)),
-        )
-    variance = within_run_variance(now, windowed_now, quantile) + within_run_variance(before, windowed_before, quantile)
-    return variance, math.inf
-
-
-@dataclass
 class LatencyFindings:
     noise: Noise
     shift: float | None = None  # None when fewer than 4 endpoints are comparable
@@ -312,14 +107,14 @@ def _latency_candidates(
     inconclusive only when it could compare none."""
     quantile = targets[0][0].tolerance.quantile
     needed = requests_needed(quantile)
-    noise = _latency_noise(sides, quantile, settings)
+    noise = latency_noise(sides, quantile, settings)
     factor = 1 + 1 / len(sides.runs)
     estimates: dict[str, tuple[float, float, float]] = {}  # key -> log ratio, its variance and df
     for key in sorted(sides.keys() | {GLOBAL}):
         now, before = sides.current_stats(key), sides.baseline_stats(key)
         if now.requests >= needed and before.requests >= needed:
             x = log_ms(now.percentile(quantile)) - log_ms(before.percentile(quantile))
-            estimates[key] = (x, *_latency_variance(sides, key, quantile, now, before))
+            estimates[key] = (x, *latency_variance(sides, key, quantile, now, before))
     common = [key for key in estimates if key != GLOBAL]
     # a duet's sides share the machine: what slows both cancels in each ratio, and a shift left
     # in every endpoint is the candidate's own (a slower middleware), not noise to take out
@@ -381,7 +176,7 @@ def _too_few(
         f"{requests_needed(quantile)} on a side, and resolving a {rule.tolerance.describe()} tolerance usually "
         f"takes about {requests_advised(quantile)}; run longer or with more users"
     )
-    return _check(rule, key, rule.tolerance, before, now, Status.INCONCLUSIVE, message)
+    return regression_check(rule, key, rule.tolerance, before, now, Status.INCONCLUSIVE, message)
 
 
 def _rate_candidates(sides: Sides, targets: list[tuple[RegressionRule, str]], noise: Noise) -> list[Candidate]:
@@ -440,140 +235,6 @@ def _error_candidates(sides: Sides, targets: list[tuple[RegressionRule, str]]) -
     return candidates
 
 
-# --- decisions ------------------------------------------------------------------------------
-
-
-def _check(
-    rule: RegressionRule | None,
-    endpoint: str,
-    tolerance: Tolerance,
-    baseline: float | None,
-    current: float | None,
-    status: Status,
-    message: str,
-    **measures: Any,
-) -> CheckResult:
-    return CheckResult(
-        endpoint=endpoint,
-        metric=tolerance.metric,
-        limit=tolerance.describe(),
-        actual=current,
-        status=status,
-        message=message,
-        rule=rule.path if rule else "regression.global_shift",
-        source=str(rule.location) if rule and rule.location.file else "",
-        baseline=baseline,
-        kind=CheckKind.REGRESSION,
-        **measures,
-    )
-
-
-def _percent(change: float) -> str:
-    if change >= 1:
-        return f"x{1 + change:.3g}"
-    return f"{change:+.0%}" if abs(change) >= 0.1 else f"{change:+.1%}"
-
-
-def _judge_ratio(candidate: Candidate, z_family: float, confidence: float) -> CheckResult:
-    """Latency (worse = up) and throughput (worse = down), on the log scale."""
-    tolerance = candidate.tolerance
-    direction = -1.0 if tolerance.kind == "rps" else 1.0
-    limit = -math.log1p(-tolerance.value) if direction < 0 else math.log1p(tolerance.value)
-    worse = direction * candidate.adjusted
-    z90 = student_quantile(1 - (1 - INTERVAL_CONFIDENCE) / 2, candidate.df)
-    detectable = z90 * candidate.sd
-    interval = (math.expm1(candidate.adjusted - detectable), math.expm1(candidate.adjusted + detectable))
-    significant = worse - z_family * candidate.sd > 0
-    has_values = candidate.current is not None and candidate.baseline is not None
-    delta = candidate.current - candidate.baseline if has_values else 0.0
-    large_enough = tolerance.kind != "latency" or not has_values or delta >= candidate.min_delta_ms
-    # a change below min_delta is never a regression, so the run need only resolve the larger of the two
-    resolvable = limit
-    if has_values and tolerance.kind == "latency":
-        resolvable = max(limit, math.log1p(candidate.min_delta_ms / max(candidate.baseline, LOG_FLOOR_MS)))
-    change, adjusted = math.expm1(candidate.log_change), math.expm1(candidate.adjusted)
-    described = _percent(change)
-    if candidate.adjusted != candidate.log_change:
-        described += f", {_percent(adjusted)} after the shift shared by every endpoint"
-    described += f"; 90% interval {_percent(interval[0])} to {_percent(interval[1])}"
-    family = f"{confidence:.0%} family-wise"
-    if worse > limit and significant and large_enough:
-        status = Status.REGRESSION
-        message = f"{described}: beyond the tolerance {tolerance.describe()} and significant at {family}"
-    elif worse < -limit and -worse - z_family * candidate.sd > 0:
-        status, message = Status.IMPROVEMENT, f"{described}: better by more than the tolerance, significant at {family}"
-    elif detectable > resolvable:
-        status = Status.INCONCLUSIVE
-        smallest = _percent(math.expm1(direction * detectable))
-        now, before = candidate.sizes
-        counted = f"; {now} requests now, {before} in the baseline" if now else ""
-        message = (
-            f"{described}: this comparison can only detect changes of {smallest} or more (tolerance "
-            f"{tolerance.describe()}{counted}): run longer, with more users, merge more baseline runs, "
-            "or relax the tolerance"
-        )
-    elif worse > limit and significant:
-        status = Status.PASS
-        message = f"{described}: only {delta:+.1f} ms, below min_delta {candidate.min_delta_ms:g} ms"
-    else:
-        status, message = Status.PASS, f"{described}: within the tolerance {tolerance.describe()}"
-    return _check(
-        candidate.rule,
-        candidate.endpoint,
-        tolerance,
-        candidate.baseline,
-        candidate.current,
-        status,
-        message,
-        change=change,
-        adjusted_change=adjusted,
-        interval=interval,
-        detectable=math.expm1(direction * detectable),
-        noise=candidate.noise,
-    )
-
-
-def _judge_errors(candidate: Candidate, z_family: float, confidence: float) -> CheckResult:
-    tolerance = candidate.tolerance
-    failures_now, requests_now, failures_before, requests_before = candidate.counts
-    difference, lower, upper = newcombe_difference(failures_now, requests_now, failures_before, requests_before, 1.645)
-    _, family_lower, family_upper = newcombe_difference(
-        failures_now, requests_now, failures_before, requests_before, z_family
-    )
-    detectable = upper - difference
-    described = (
-        f"{candidate.current:.2%} vs {candidate.baseline:.2%} ({difference * 100:+.2f}pp; "
-        f"90% interval {lower * 100:+.2f} to {upper * 100:+.2f}pp)"
-    )
-    if difference > tolerance.value and family_lower > 0:
-        status = Status.REGRESSION
-        message = f"{described}: beyond {tolerance.describe()} and significant at {confidence:.0%} family-wise"
-    elif difference < -tolerance.value and family_upper < 0:
-        status, message = Status.IMPROVEMENT, f"{described}: fewer errors by more than the tolerance"
-    elif detectable > tolerance.value:
-        status = Status.INCONCLUSIVE
-        message = (
-            f"{described}: with {requests_now} requests this run can only detect a rise of "
-            f"{detectable * 100:.2f}pp or more (tolerance {tolerance.describe()}): run longer or with more users"
-        )
-    else:
-        status, message = Status.PASS, f"{described}: within the tolerance {tolerance.describe()}"
-    return _check(
-        candidate.rule,
-        candidate.endpoint,
-        tolerance,
-        candidate.baseline,
-        candidate.current,
-        status,
-        message,
-        change=difference,
-        adjusted_change=difference,
-        interval=(lower, upper),
-        detectable=detectable,
-        noise=candidate.noise,
-    )
-
-
 def _targets(settings: RegressionSettings, sides: Sides) -> tuple[dict[str, list[tuple[RegressionRule, str]]], list]:
     """(rule, endpoint) pairs per metric, and no_data checks for endpoint rules that match nothing."""
     compared = sorted(sides.keys())
@@ -587,7 +248,7 @@ def _targets(settings: RegressionSettings, sides: Sides) -> tuple[dict[str, list
             keys = [key for key in compared if _matches(rule, sides, key)]
             if not keys:
                 message = f"no endpoint with requests in both the baseline and this run matches {rule.key!r}"
-                missing.append(_check(rule, rule.key, rule.tolerance, 0.0, 0.0, Status.NO_DATA, message))
+                missing.append(regression_check(rule, rule.key, rule.tolerance, 0.0, 0.0, Status.NO_DATA, message))
         else:
             keys = [key for key in compared if not any(_matches(r, sides, key) for r in keyed)]
         by_metric.setdefault(rule.tolerance.metric, []).extend((rule, key) for key in keys)
@@ -629,7 +290,7 @@ def compare(
             if found.skipped:
                 comparison.skipped.setdefault(metric, []).extend(found.skipped)
         elif kind == "rps":
-            noise = _rate_noise(sides, settings)
+            noise = rate_noise(sides, settings)
             candidates += _rate_candidates(sides, targets, noise)
         else:
             noise = Noise(0, 0.0, 0.0)
@@ -638,7 +299,6 @@ def compare(
     alpha = (1 - settings.confidence) / max(1, len(candidates))
     for candidate in candidates:
         z_family = student_quantile(1 - alpha, candidate.df)
-        judge = _judge_errors if candidate.tolerance.kind == "error_rate" else _judge_ratio
         checks.append(judge(candidate, z_family, settings.confidence))
     assigned = {rule.path for targets in by_metric.values() for rule, _ in targets}
     checks = _set_aside_default(settings, checks, comparison, assigned)
@@ -667,7 +327,7 @@ def _set_aside_default(
     kept = []
     for check in checks:
         if check.status == Status.INCONCLUSIVE and (check.rule in defaults or check.endpoint == ALL_ENDPOINTS):
-            smallest = f"detects {_percent(check.detectable)} at best" if check.detectable is not None else "?"
+            smallest = f"detects {signed_change(check.detectable)} at best" if check.detectable is not None else "?"
             comparison.skipped.setdefault(check.metric, []).append(f"{check.endpoint} ({smallest})")
         else:
             kept.append(check)
@@ -675,7 +335,7 @@ def _set_aside_default(
         if path in assigned and not any(check.rule == path for check in kept):
             listed = ", ".join(comparison.skipped.get(rule.tolerance.metric, []))
             message = f"the default rule could judge no endpoint: {listed}; run longer or with more users"
-            kept.append(_check(rule, "default", rule.tolerance, None, None, Status.INCONCLUSIVE, message))
+            kept.append(regression_check(rule, "default", rule.tolerance, None, None, Status.INCONCLUSIVE, message))
     return kept
 
 

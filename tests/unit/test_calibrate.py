@@ -11,8 +11,8 @@ import pytest
 
 from perfgate.core.baseline import pooled
 from perfgate.core.calibrate import Targets, calibrate, fewest_likely, nice_up, refusals
+from perfgate.core.noise import measured_noise
 from perfgate.core.profile import DEFAULT_REGRESSION
-from perfgate.core.regression import measured_noise
 from perfgate.core.sampling import log_ms, normal_quantile, quantile_log_variance
 from tests.unit.synthetic import ENDPOINTS, run
 

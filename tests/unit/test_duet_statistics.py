@@ -6,7 +6,8 @@ import statistics
 from perfgate.core.baseline import Baseline
 from perfgate.core.comparability import duet_warnings
 from perfgate.core.model import ALL_ENDPOINTS, EndpointStats
-from perfgate.core.regression import PAIRED_NOISE, compare
+from perfgate.core.noise import PAIRED_NOISE
+from perfgate.core.regression import compare
 from perfgate.core.sampling import paired_log_variance, quantile_log_variance, variance_inflation
 from tests.unit.synthetic import ENDPOINTS, latencies, run, stats_of
 from tests.unit.test_regression import settings, statuses

@@ -7,8 +7,9 @@ import pytest
 
 from perfgate.core.baseline import Baseline, RunData
 from perfgate.core.model import ALL_ENDPOINTS, CheckResult, Result
+from perfgate.core.noise import measured_noise
 from perfgate.core.profile import DEFAULT_REGRESSION, Location, RegressionRule, RegressionSettings
-from perfgate.core.regression import compare, measured_noise, with_comparison
+from perfgate.core.regression import compare, with_comparison
 from perfgate.core.tolerances import parse_tolerance
 from tests.unit.synthetic import ENDPOINTS, run
 
