@@ -1,5 +1,6 @@
-"""Threshold profiles: YAML with `extends:` and `${VAR:-default}`, validated against the packaged
-JSON Schema, with every error located as `file:line key.path: expected ..., found ...`."""
+"""Threshold profiles: YAML with `extends:` and `${VAR:-default}` (read by located_yaml.py), validated
+against the packaged JSON Schema and made into the core's Profile, with every error located as
+`file:line key.path: expected ..., found ...`."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
+from perfgate.config.located_yaml import ProfileError, load_merged, locate
 from perfgate.config.schema import schema
 from perfgate.core import metrics
-from perfgate.core.encoding import not_utf8
 from perfgate.core.keypath import KeyPath, show_path
 from perfgate.core.limits import expected_form, parse_k6, parse_limit
 from perfgate.core.profile import (
@@ -34,162 +34,7 @@ from perfgate.core.stages import Step, plan, stage_of, stage_problem
 from perfgate.core.tolerances import parse_share, parse_tolerance
 from perfgate.core.units import parse_duration_s
 
-_ENV_VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 RULE_KEYS = f"{metrics.names()}, or the options for, window, abort"
-MAX_PROFILE_ENTRIES = 20_000
-
-
-class ProfileError(Exception):
-    """One or more problems in a profile; each line names the file, line and key path."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-# --- reading YAML with locations -------------------------------------------------------------
-
-
-def _interpolate(text: str, file: str) -> str:
-    problems: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group(0) == "$${":
-            return "${"
-        name, default = match.group(1), match.group(2)
-        value = os.environ.get(name)
-        if value is None or (value == "" and default is not None):
-            if default is None:
-                line = text.count("\n", 0, match.start()) + 1
-                problems.append(f"{file}:{line}: environment variable {name} is not set and has no default")
-                return ""
-            return default
-        return value
-
-    result = _ENV_VAR.sub(replace, text)
-    if problems:
-        raise ProfileError(problems)
-    return result
-
-
-def _locations(node: yaml.Node, file: str, path: KeyPath, out: dict[KeyPath, Location]) -> list[str]:
-    """Records where each key path is written; returns duplicate-key problems (YAML keeps the last)."""
-    children: list[tuple[KeyPath, yaml.Node, yaml.Node]] = []
-    problems: list[str] = []
-    if len(out) > MAX_PROFILE_ENTRIES:  # aliases of aliases ("billion laughs") expand exponentially
-        raise ProfileError(
-            [f"{file}: more than {MAX_PROFILE_ENTRIES:,} keys and list items (YAML aliases expanded); not a profile"]
-        )
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                problems.append(f"{file}:{key_node.start_mark.line + 1} {show_path((*path, key))}: duplicate key")
-            seen.add(key)
-            children.append(((*path, key), key_node, value_node))
-    elif isinstance(node, yaml.SequenceNode):
-        children = [((*path, index), item, item) for index, item in enumerate(node.value)]
-    for child_path, key_node, value_node in children:
-        out[child_path] = Location(file, key_node.start_mark.line + 1)
-        problems += _locations(value_node, file, child_path, out)
-    return problems
-
-
-def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Location]]:
-    file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProfileError([f"{file}: profile file not found (working directory {os.getcwd()})"]) from None
-    except UnicodeDecodeError as exc:
-        raise ProfileError([f"{file}: {not_utf8(exc)}"]) from None
-    except OSError as exc:
-        raise ProfileError([f"{file}: cannot read the profile: {exc}"]) from None
-    text = _interpolate(text, file)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control, BOM inside...)
-        line = text.count("\n", 0, exc.position) + 1
-        raise ProfileError([f"{file}:{line}: invalid YAML: character #x{exc.character:04x} is not allowed"]) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise ProfileError([f"{file}{line}: invalid YAML: {exc.problem or exc.context}"]) from None
-    except yaml.YAMLError as exc:
-        raise ProfileError([f"{file}: invalid YAML: {exc}"]) from None
-    except RecursionError:
-        raise ProfileError([f"{file}: invalid YAML: nested too deeply"]) from None
-    if node is None:
-        raise ProfileError([f"{file}: the profile is empty; expected a mapping with at least version: 1"])
-    if not isinstance(data, dict):
-        kind = type(data).__name__
-        raise ProfileError([f"{file}:1: expected a mapping with version, load, endpoints..., found a {kind}"])
-    locations: dict[KeyPath, Location] = {(): Location(file, node.start_mark.line + 1)}
-    try:
-        problems = _locations(node, file, (), locations)
-    except RecursionError:
-        raise ProfileError([f"{file}: nested too deeply to be a profile"]) from None
-    problems += _non_text_keys(data, file, (), locations)
-    if problems:
-        raise ProfileError(problems)
-    return data, locations
-
-
-def _non_text_keys(data: Any, file: str, path: KeyPath, locations: dict[KeyPath, Location]) -> list[str]:
-    """YAML allows keys that are not text (`? `, `200:`, `true:`); a profile's keys are names."""
-    problems = []
-    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else []
-    for key, value in items:
-        if isinstance(data, dict) and not isinstance(key, str):
-            where = _locate(locations, (*path, str(key)), file)
-            problems.append(f"{where} {show_path(path)}: expected a key in quotes or text, found {key!r}")
-            continue
-        problems += _non_text_keys(value, file, (*path, key), locations)
-    return problems
-
-
-def _merge(base: Any, override: Any) -> Any:
-    if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = _merge(base[key], value) if key in base else value
-        return merged
-    return override
-
-
-def _load_merged(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[KeyPath, Location]]:
-    resolved = path.resolve()
-    if resolved in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, resolved))
-        raise ProfileError([f"{path}: extends forms a cycle: {cycle}"])
-    data, locations = _read_yaml(path)
-    parent = data.get("extends")
-    if parent is None:
-        return data, locations
-    if not isinstance(parent, str) or not parent:
-        raise ProfileError(
-            [f"{locations[('extends',)]} extends: expected the path of a base profile, found {parent!r}"]
-        )
-    base_path = path.parent / parent
-    if not base_path.is_file():
-        shown = base_path if str(base_path).isprintable() else json.dumps(str(base_path))
-        what = "is a directory, not a profile file" if base_path.is_dir() else "not found"
-        raise ProfileError([f"{locations[('extends',)]} extends: base profile {shown} {what}"])
-    base_data, base_locations = _load_merged(base_path, (*chain, resolved))
-    merged = _merge(base_data, {k: v for k, v in data.items() if k != "extends"})
-    return merged, {**base_locations, **locations}
-
-
-# --- validation ------------------------------------------------------------------------------
-
-
-def _locate(locations: dict[KeyPath, Location], path: KeyPath, fallback: str) -> str:
-    for end in range(len(path), -1, -1):
-        if path[:end] in locations:
-            return str(locations[path[:end]])
-    return fallback
 
 
 def _schema_problem(error: jsonschema.ValidationError, locations: dict[KeyPath, Location], file: str) -> list[str]:
@@ -207,19 +52,19 @@ def _schema_problem(error: jsonschema.ValidationError, locations: dict[KeyPath, 
             RULE_KEYS if error.schema.get("patternProperties") else f"one of {', '.join(allowed)}"
         )
         return [
-            f"{_locate(locations, (*path, key), file)} {show_path((*path, key))}: unknown key; expected {expected}"
+            f"{locate(locations, (*path, key), file)} {show_path((*path, key))}: unknown key; expected {expected}"
             for key in extra
         ]
     if error.validator == "required":
         missing = error.message.split("'")[1]
-        return [f"{_locate(locations, path, file)} {show_path(path)}: missing key {missing!r}"]
+        return [f"{locate(locations, path, file)} {show_path(path)}: missing key {missing!r}"]
     metric = path[-1] if path and isinstance(path[-1], str) else ""
     expected = error.schema.get("x-expected") or (expected_form(metric) if metric else error.message)
     if found is None:
         found = (
             "an empty value" if not error.instance else f"a {'mapping' if isinstance(error.instance, dict) else 'list'}"
         )
-    return [f"{_locate(locations, path, file)} {show_path(path)}: expected {expected}, found {found}"]
+    return [f"{locate(locations, path, file)} {show_path(path)}: expected {expected}, found {found}"]
 
 
 def _pattern_allows(schema_part: dict[str, Any], key: str) -> bool:
@@ -282,7 +127,7 @@ def _rules(data: dict[str, Any], locations: dict[KeyPath, Location], file: str) 
     abort_on = {found.name for found in map(metrics.metric, data.get("abort_on", [])) if found}  # aliases resolved
     for scope, key, path, block in blocks:
         for item_path, metric, text, options in _block_items(path, block):
-            where = _locate(locations, item_path, file)
+            where = locate(locations, item_path, file)
             try:
                 limit = parse_k6(text) if metric is None else parse_limit(metric, text)
                 abort = _abort(options.get("abort", limit.metric in abort_on))
@@ -331,7 +176,7 @@ def _with_drift(
         try:
             tolerances.append(parse_tolerance(name, text))
         except ValueError as exc:
-            problems.append(f"{_locate(locations, path, file)} {show_path(path)}: {exc}")
+            problems.append(f"{locate(locations, path, file)} {show_path(path)}: {exc}")
     return replace(settings, drift=tuple(tolerances), drift_location=location), problems
 
 
@@ -354,12 +199,12 @@ def _regression(
             try:
                 tolerance = parse_tolerance(metric, text)
             except ValueError as exc:
-                problems.append(f"{_locate(locations, item_path, file)} {show_path(item_path)}: {exc}")
+                problems.append(f"{locate(locations, item_path, file)} {show_path(item_path)}: {exc}")
                 continue
             location = locations.get(item_path) or Location(file, 0)
             min_delta_ms = min_delta * 1000 if min_delta is not None else None
             rules.append(RegressionRule(scope, key, tolerance, show_path(item_path), location, min_delta_ms))
-    values: dict[str, Any] = {"rules": tuple(rules), "source": _locate(locations, ("regression",), file)}
+    values: dict[str, Any] = {"rules": tuple(rules), "source": locate(locations, ("regression",), file)}
     if "global_shift" in block:
         shift = block["global_shift"]
         values["global_shift"] = parse_tolerance("p95", shift) if shift not in (False, "off") else None
@@ -372,7 +217,7 @@ def _regression(
     if "confidence" in block:
         values["confidence"] = parse_share(block["confidence"], "a confidence")
         if not 0.5 <= values["confidence"] < 1:
-            where = _locate(locations, ("regression", "confidence"), file)
+            where = locate(locations, ("regression", "confidence"), file)
             found = f"{values['confidence']:.1%}"
             problems.append(f"{where} regression.confidence: expected from 50% to 99.9%, found {found}")
     return RegressionSettings(**values), problems
@@ -381,7 +226,7 @@ def _regression(
 def load_profile(path: str | os.PathLike[str]) -> Profile:
     """Reads, merges, interpolates and validates a profile; raises ProfileError with every problem."""
     file = str(path)
-    data, locations = _load_merged(Path(path))
+    data, locations = load_merged(Path(path))
     validator = jsonschema.Draft202012Validator(schema())
     problems = [
         problem
@@ -399,16 +244,16 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
         try:
             run_time = round(parse_duration_s(load["run_time"]))
         except ValueError as exc:
-            problems.append(f"{_locate(locations, ('load', 'run_time'), file)} load.run_time: {exc}")
+            problems.append(f"{locate(locations, ('load', 'run_time'), file)} load.run_time: {exc}")
     if problems:
         raise ProfileError(problems)
     settings, drift_problems = _with_drift(_settings(data), data, locations, file)
     problems += drift_problems
     if settings.request_timeout_s <= 0:
-        where = _locate(locations, ("settings", "request_timeout"), file)
+        where = locate(locations, ("settings", "request_timeout"), file)
         problems.append(f"{where} settings.request_timeout: expected more than 0s, found 0s")
     if settings.evaluate_every_s < 0.5:
-        where = _locate(locations, ("settings", "evaluate_every"), file)
+        where = locate(locations, ("settings", "evaluate_every"), file)
         problems.append(
             f"{where} settings.evaluate_every: expected at least 0.5s, found {settings.evaluate_every_s:g}s"
         )
@@ -438,13 +283,13 @@ def _load_plan(
         if problem:
             key = problem.split(":", 1)[0]
             path: KeyPath = ("load", "stages", index, key)
-            problems.append(f"{_locate(locations, path, file)} {show_path(path)}:{problem.split(':', 1)[1]}")
+            problems.append(f"{locate(locations, path, file)} {show_path(path)}:{problem.split(':', 1)[1]}")
         stages.append(stage)
     mode = load.get("mode", "stages" if stages else "fixed")
     if mode != "fixed" and not stages:
         path = ("load", "mode")
-        problems.append(f"{_locate(locations, path, file)} load.mode: {mode} needs load.stages, found none")
+        problems.append(f"{locate(locations, path, file)} load.mode: {mode} needs load.stages, found none")
     if mode == "fixed" and stages:
         path = ("load", "mode")
-        problems.append(f"{_locate(locations, path, file)} load.mode: fixed ignores load.stages; remove one of them")
+        problems.append(f"{locate(locations, path, file)} load.mode: fixed ignores load.stages; remove one of them")
     return (tuple(plan(stages)) if not problems else ()), mode
