@@ -20,6 +20,7 @@ from perfgate.locust.stopper import shown_path
 
 # how Locust's event hooks and its greenlet exception logger word the records (locust/event.py, log.py)
 _UNCAUGHT = ("Uncaught exception in event handler", "Unhandled exception in greenlet")
+LOGGERS = ("", "locust")  # a listener's record goes to the root, a dead greenlet's to a locust.* logger
 WIRE_KEY = "perfgate_uncaught"  # in a worker's stats report
 _FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (.+)$', re.MULTILINE)
 
@@ -44,11 +45,18 @@ class UncaughtExceptions(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.found: Counter[str] = Counter()
+        self.last: logging.LogRecord | None = None  # one record reaches both loggers when "locust" propagates
 
     def install(self, events: Any) -> None:
-        """On the root logger, where both records arrive, and on the tasks' `user_error`."""
-        logging.getLogger().addHandler(self)
+        """On the loggers and on the tasks' `user_error`."""
+        self.attach()
         events.user_error.add_listener(self.task_raised)
+
+    def attach(self) -> None:
+        """On the root logger, where a listener's record arrives, and on Locust's own: Locust's log
+        setup stops its loggers' records there (a dead greenlet is logged by locust.runners)."""
+        for name in LOGGERS:
+            logging.getLogger(name).addHandler(self)
 
     def task_raised(self, exception: BaseException, tb: TracebackType | None, **_: Any) -> None:
         """From the objects: a task that raises on every request does not pay for its traceback's
@@ -59,8 +67,9 @@ class UncaughtExceptions(logging.Handler):
         self.found[_shown("".join(traceback.format_exception_only(exception)), frame)] += 1
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not isinstance(record.msg, str) or not record.msg.startswith(_UNCAUGHT):
+        if record is self.last or not isinstance(record.msg, str) or not record.msg.startswith(_UNCAUGHT):
             return
+        self.last = record
         if record.exc_info and record.exc_info[1] is not None:
             trace = "".join(traceback.format_exception(*record.exc_info))
         else:

@@ -80,6 +80,13 @@ def assert_explained(run: Run, raises_in: str | None = None) -> None:
     assert run.result["exit_code"] == exit_code_of(verdict_of(checks)), [(c.status, c.message) for c in checks]
 
 
+def named_line(locustfile: str) -> str:
+    """A corpus file's line marked "the line the verdict names", as the verdict names it: path:line."""
+    lines = (CORPUS / locustfile).read_text().splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if "the line the verdict names" in text)
+    return f"{CORPUS.relative_to(REPO)}/{locustfile}:{line}"
+
+
 def unresolved(result: dict) -> dict[str, dict]:
     return {c["endpoint"]: c for c in result["checks"] if c["status"] in ("inconclusive", "no_data")}
 
@@ -389,12 +396,7 @@ def test_a_run_the_locustfile_stops_early_names_the_line_that_stopped_it(corpus)
     assert missing == "LocustBadStatusCode(code=404)"  # a status is not an OAuth code=: not redacted
     early = statuses["run_time"]
     assert early["status"] == "inconclusive" and run.result["duration_s"] < 20, early
-    line = next(
-        number
-        for number, text in enumerate((CORPUS / "stops_itself.py").read_text().splitlines(), 1)
-        if "the line the verdict names" in text
-    )
-    where = f"{CORPUS.relative_to(REPO)}/stops_itself.py:{line} (checker)"
+    where = f"{named_line('stops_itself.py')} (checker)"
     assert early["message"].endswith(f"stopped by the code at {where}"), early
 
 
@@ -450,16 +452,26 @@ def test_a_key_only_classes_left_off_the_command_line_request_says_so(corpus):
 def test_an_exception_that_locust_only_logs_is_named_with_its_line(corpus):
     """Locust catches what a listener raises, logs it and flags the run; the verdict says what and where."""
     (check,) = [c for c in corpus["a listener that raises"].result["checks"] if c["metric"] == "exceptions"]
-    line = next(
-        number
-        for number, text in enumerate((CORPUS / "seeds_data.py").read_text().splitlines(), 1)
-        if "the line the verdict names" in text
-    )
-    where = f"{CORPUS.relative_to(REPO)}/seeds_data.py:{line} in seed"
+    where = f"{named_line('seeds_data.py')} in seed"
     assert (check["status"], check["actual"]) == ("inconclusive", 1.0)
     assert check["message"] == (
         f"the locustfile raised 1 unhandled exception(s): RuntimeError: seeding failed: 503 from "
         f"/admin/seed?token=*** ({where})"
+    )
+
+
+@pytest.mark.light  # apart from the corpus, whose runs share the machine's two cores at once
+def test_a_load_shape_that_raises_is_named_with_its_line(demo_api, tmp_path):
+    """Locust's log set-up keeps the record of a dead greenlet on its own logger, not the root."""
+    profile = str(CORPUS / "generic.yaml")
+    run = locust(CORPUS / "broken_shape.py", tmp_path, ("-H", demo_api.url, "--thresholds", profile))
+    assert_explained(run, raises_in="broken_shape.py")
+    assert run.finished.returncode == 5, run.finished.output[-3000:]
+    (check,) = [c for c in run.result["checks"] if c["metric"] == "exceptions"]
+    where = f"{named_line('broken_shape.py')} in tick"
+    assert (check["status"], check["actual"]) == ("inconclusive", 1.0)
+    assert check["message"] == (
+        f"the locustfile raised 1 unhandled exception(s): IndexError: list index out of range ({where})"
     )
 
 
@@ -511,12 +523,7 @@ def test_a_tasks_exception_is_named_with_its_type_and_line_and_counted(corpus, w
     come to the master with their stats reports."""
     run = corpus["a task that raises" + where]
     (check,) = [c for c in run.result["checks"] if c["metric"] == "exceptions"]
-    line = next(
-        number
-        for number, text in enumerate((CORPUS / "raises_in_task.py").read_text().splitlines(), 1)
-        if "the line the verdict names" in text
-    )
-    where_raised = f"{CORPUS.relative_to(REPO)}/raises_in_task.py:{line} in health"
+    where_raised = f"{named_line('raises_in_task.py')} in health"
     requests = run.result["endpoints"]["GET /healthz"]["requests"]
     # one per task, after its request: the stop may cut a task short between the two (one per user)
     assert (0 if where else requests - 2) < check["actual"] <= requests

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from perfgate.locust.uncaught import UncaughtExceptions, summary
+from perfgate.locust.uncaught import LOGGERS, UncaughtExceptions, summary
 
 TRACE = """Traceback (most recent call last):
   File "/venv/site-packages/locust/event.py", line 45, in fire
@@ -54,3 +54,27 @@ def test_a_tasks_exception_is_named_with_its_type_and_the_line_that_raised_it():
     (line,) = handler.found
     assert line.startswith("KeyError: 'token' (") and line.endswith(" in create_build)"), line
     assert "test_uncaught.py:" in line and handler.found[line] == 3
+
+
+def test_a_greenlet_that_died_is_counted_once_whether_or_not_locusts_logger_propagates():
+    """Locust's log setup stops its loggers' records at "locust"; with --skip-log-setup they go
+    on to the root as well, and are the same record there."""
+    handler = UncaughtExceptions()
+    handler.attach()
+    locust_logger = logging.getLogger("locust")
+    kept = locust_logger.propagate
+    try:
+        for propagate in (False, True):
+            locust_logger.propagate = propagate
+            try:
+                [][1]
+            except IndexError:
+                logging.getLogger("locust.runners").critical(
+                    "Unhandled exception in greenlet: %s", "<Greenlet shape_worker>", exc_info=sys.exc_info()
+                )
+    finally:
+        locust_logger.propagate = kept
+        for name in LOGGERS:
+            logging.getLogger(name).removeHandler(handler)
+    (line,) = handler.found
+    assert line.startswith("IndexError: list index out of range (") and handler.found[line] == 2, handler.found
