@@ -8,6 +8,7 @@ import logging
 import sys
 
 from perfgate.cli import calibration, history, plan, profiles, results, wait
+from perfgate.report.terminal import escape_on_stdout
 from perfgate.version import __version__
 
 FAMILIES = (profiles, results, wait, history, calibration, plan)
@@ -46,5 +47,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo_main(argv[1:])
     args = build_parser().parse_args(argv)
+    escape_on_stdout()
     _log_to_the_terminal()
     return args.run(args)

@@ -63,6 +63,7 @@ from perfgate.locust.uncaught import UncaughtExceptions
 from perfgate.report import console
 from perfgate.report.live_view import live_rows, verdict_rows
 from perfgate.report.output import Destinations, deliver
+from perfgate.report.terminal import Escaping
 from perfgate.store.history import default_history, load_baseline
 from perfgate.version import __version__
 
@@ -380,7 +381,7 @@ class Gate:
     def out(self) -> TextIO:
         """Where the verdict and the CI's annotations are printed: stdout, unless Locust's --json
         prints its stats there for a parser (a CI runner reads workflow commands on stderr too)."""
-        return sys.stderr if getattr(self.options, "json", False) else sys.stdout
+        return Escaping(sys.stderr if getattr(self.options, "json", False) else sys.stdout)
 
     def set_exit_code(self, verdict_code: int) -> None:
         """The verdict's code, settled with one that another quitting listener set before perfgate's
