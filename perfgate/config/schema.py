@@ -29,7 +29,7 @@ TOLERATED_PERCENTILE = r"^p\d{1,2}(\.\d+)?$"
 
 @functools.cache
 def schema() -> dict[str, Any]:
-    return json.loads(resources.files("perfgate.config").joinpath(FILE).read_text())
+    return json.loads(resources.files("perfgate.config").joinpath(FILE).read_text(encoding="utf-8"))
 
 
 def _limit(kind: Kind) -> dict[str, Any]:
@@ -93,7 +93,8 @@ def _row(name: str) -> Metric:
 
 
 def write(path: Path) -> None:
-    path.write_text(json.dumps(with_metrics(json.loads(path.read_text())), indent=2) + "\n")
+    written = with_metrics(json.loads(path.read_text(encoding="utf-8")))
+    path.write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

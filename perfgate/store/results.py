@@ -48,7 +48,7 @@ JSON_TYPES = {"array": "list", "object": "mapping", "string": "text", "integer":
 
 @functools.cache
 def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(resources.files("perfgate.store").joinpath("result.schema.json").read_text())
+    schema = json.loads(resources.files("perfgate.store").joinpath("result.schema.json").read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
 
