@@ -94,7 +94,10 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[KeyPath, Location]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
-        raise ProfileError([f"{file}{line}: invalid YAML: {exc.problem or exc.context}"]) from None
+        problem = exc.problem or exc.context
+        if problem and "'\\t'" in problem:  # an editor's tab in the indentation: YAML takes none
+            problem += "; YAML indents with spaces, not tabs"
+        raise ProfileError([f"{file}{line}: invalid YAML: {problem}"]) from None
     except yaml.YAMLError as exc:
         raise ProfileError([f"{file}: invalid YAML: {exc}"]) from None
     except RecursionError:

@@ -68,6 +68,11 @@ def test_syntax_error_and_duplicate_key_and_empty_file(tmp_path):
     assert problems_of(duplicate) == [f"{duplicate}:3 global: duplicate key"]
     assert "the profile is empty" in problems_of(write(tmp_path, "c.yaml", "# nothing\n"))[0]
     assert "expected a mapping" in problems_of(write(tmp_path, "d.yaml", "- 1\n"))[0]
+    tabbed = write(tmp_path, "e.yaml", 'version: 1\ndefault:\n\tp95: "< 1s"\n')
+    assert problems_of(tabbed) == [
+        f"{tabbed}:3: invalid YAML: found character '\\t' that cannot start any token; "
+        "YAML indents with spaces, not tabs"
+    ]
 
 
 def test_missing_version_and_wrong_version(tmp_path):
