@@ -89,9 +89,13 @@ def forms(method: str, name: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=65536)  # (rule key, entry) pairs repeat every live-loop interval
 def key_matches(key: str, method: str, name: str) -> bool:
-    """Whether a profile key matches a Locust entry, whichever way the locustfile named it."""
-    pattern = glob_regex(key)
-    return any(pattern.match(spelling) for spelling in forms(method, name))
+    """Whether a profile key matches a Locust entry, whichever way the locustfile named it; an HTTP
+    method in the key in any case (`get /x`), as the entry's is, and the key as written too (a
+    custom client's name may begin with the word)."""
+    head, space, rest = key.partition(" ")
+    keys = dict.fromkeys((key, f"{request_type(head)}{space}{rest}"))
+    spellings = forms(method, name)
+    return any(glob_regex(written).match(spelling) for written in keys for spelling in spellings)
 
 
 def mentions(key: str, literal: str) -> bool:
@@ -100,7 +104,12 @@ def mentions(key: str, literal: str) -> bool:
     if key_matches(key, "", literal):
         return True
     head, _, rest = key.partition(" ")
-    return bool(rest and _METHOD_WORD.match(head)) and key_matches(rest.strip(), "", literal)
+    return bool(rest and _method_word(head)) and key_matches(rest.strip(), "", literal)
+
+
+def _method_word(head: str) -> str:
+    """A key's first word as the request type it names (`get` -> `GET`), or "" when it is not one."""
+    return request_type(head) if _METHOD_WORD.match(head) or head.upper() in HTTP_METHODS else ""
 
 
 def suggestions(key: str, requested: dict[str, tuple[str, str]]) -> str:
@@ -110,7 +119,8 @@ def suggestions(key: str, requested: dict[str, tuple[str, str]]) -> str:
     if not requested:
         return ""
     head, _, rest = key.partition(" ")
-    has_method = bool(rest) and bool(_METHOD_WORD.match(head))
+    head = _method_word(head) if rest else ""
+    has_method = bool(head)
     wanted_path = rest.strip() if has_method else key
     hints = []
     by_group: dict[str, list[str]] = {}

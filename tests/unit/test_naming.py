@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.core.naming import canonical_key, canonical_keys, endpoint_key, key_matches, suggestions
+from perfgate.core.naming import canonical_key, canonical_keys, endpoint_key, key_matches, mentions, suggestions
 from perfgate.store.history import endpoint_series, record, runs
 from perfgate.store.results import read_baseline
 
@@ -36,6 +36,9 @@ def test_the_endpoint_key_writes_the_method_once(method, name, key):
         ("GET /api/v1/projects", "GET", "GET /api/v1/projects"),
         ("GET /api/v1/projects", "GET", "/api/v1/projects?limit=20&sort=updated_at:desc"),
         ("GET /api/v1/projects", "get", "/api/v1/projects"),
+        ("get /api/v1/projects", "GET", "/api/v1/projects"),  # the method as the entry's, in capitals
+        ("Post /api/v1/auth/login", "POST", "POST /api/v1/auth/login"),
+        ("get user:*", "redis", "get user:42"),  # a custom client's name that begins with the word
         ("/api/v1/projects", "GET", "GET /api/v1/projects"),
         ("/api/v1/projects", "POST", "/api/v1/projects"),
         ("GET /api/v1/reports/*", "GET", "GET /api/v1/reports/lead-time"),
@@ -58,6 +61,7 @@ def test_a_key_matches_every_naming_style_of_its_endpoint(key, method, name):
         ("GET /api/v1/projects", "GET", "/api/v1/projects/101/builds"),  # ids are not globbed for you
         ("GET /api/v1/projects?limit=20", "GET", "/api/v1/projects?limit=50"),  # a query in a key is literal
         ("/api/v1/project", "GET", "/api/v1/projects"),
+        ("get /api/v1/projects", "POST", "/api/v1/projects"),
     ],
 )
 def test_a_key_does_not_match_another_endpoint(key, method, name):
@@ -112,9 +116,15 @@ def test_ids_in_urls_are_pointed_at_name_or_a_glob():
     assert "name='/api/v1/projects/:id/builds'" in hint and "'GET /api/v1/projects/*/builds*'" in hint
 
 
-def test_a_key_with_another_method_says_which_method_was_used():
-    hint = suggestions("GET /api/v1/builds", REQUESTED)
+@pytest.mark.parametrize("key", ["GET /api/v1/builds", "get /api/v1/builds"])
+def test_a_key_with_another_method_says_which_method_was_used(key):
+    hint = suggestions(key, REQUESTED)
     assert "made with another method: 'POST /api/v1/builds'" in hint
+
+
+def test_a_key_with_its_method_in_any_case_is_found_in_the_locustfile():
+    assert mentions("get /api/v1/projects", "/api/v1/projects") and mentions("GET /x", "/x")
+    assert not mentions("get /api/v1/projects", "/api/v1/builds")
 
 
 def test_nothing_close_suggests_nothing():
