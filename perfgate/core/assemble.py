@@ -10,9 +10,9 @@ from typing import Any
 from perfgate.core import cardinality
 from perfgate.core.baseline import Baseline
 from perfgate.core.capacity import CapacitySearch
+from perfgate.core.doubtful_latency import failed_latency_warnings, seconds_warnings
 from perfgate.core.drift import drift_checks
 from perfgate.core.evaluate import evaluate, exit_code_of, verdict_of
-from perfgate.core.failed_latency import failed_latency_warnings
 from perfgate.core.live import LiveMonitor
 from perfgate.core.model import CheckResult, EndpointStats, Result, Snapshot
 from perfgate.core.model import endpoint_summary as summarise
@@ -73,6 +73,7 @@ def assemble(
     warnings = list(facts.warnings) + (who.warnings() if who else [])
     compared = baseline is not None or paired_final is not None
     warnings += failed_latency_warnings(profile, judged, measured, compared)
+    warnings += seconds_warnings(judged, measured)
     if unmeasured:
         warnings.append(warmup_outlasted_the_run(profile, facts))
     start = monitor.measurement_start or final

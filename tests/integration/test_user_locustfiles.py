@@ -563,7 +563,10 @@ def test_response_times_that_are_not_numbers_are_refused_each_kind_named_once(co
         "ack events: events.request reported a response_length of None; it takes a number of bytes"
         in (check["message"])
     )
-    assert set(run.result["endpoints"]) == {"amqp publish builds"}
+    assert set(run.result["endpoints"]) == {"amqp publish builds", "amqp fetch artifacts"}
+    (seconds,) = [w for w in run.result["warnings"] if "took under 1 ms" in w]
+    assert seconds.startswith("latency checks passed on requests that each took under 1 ms: amqp fetch artifacts (")
+    assert "publish builds" not in seconds and "multiply by 1000" in seconds
 
 
 @pytest.mark.light

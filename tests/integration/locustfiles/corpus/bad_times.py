@@ -1,10 +1,12 @@
 """A custom client whose clock goes wrong: it reports `inf` ms for a call that got no answer, and
 NaN for the mean of the retries of a call that made none. Locust alone counts them and then
 crashes in its final summary (exit 1, no verdict); gated, they are refused as they come. It also
-reports no length for a message with no body, which Locust's counting fails on."""
+reports no length for a message with no body, which Locust's counting fails on, and times one call
+in seconds (no `* 1000`), which every latency limit passes."""
 
 import math
 import statistics
+import time
 
 from locust import User, constant, events, task
 
@@ -41,3 +43,9 @@ class QueueUser(User):
     def acknowledge(self):
         body = None  # an acknowledgement has no body
         self.report("ack events", 0.8, len(body) if body else None)
+
+    @task(1)
+    def fetch(self):
+        start = time.perf_counter()
+        time.sleep(0.002)
+        self.report("fetch artifacts", time.perf_counter() - start)  # seconds: 2 ms reported as 0.002

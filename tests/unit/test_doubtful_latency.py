@@ -1,7 +1,7 @@
 """Latency checks that passed on mostly failed requests, and failures no limit counts: warned of."""
 
+from perfgate.core.doubtful_latency import failed_latency_warnings, seconds_warnings
 from perfgate.core.evaluate import evaluate
-from perfgate.core.failed_latency import failed_latency_warnings
 from tests.unit.test_evaluate import profile, snapshot, stats
 
 BROKEN = 'endpoints:\n  "GET /a": {p95: "< 500ms"}\n  "GET /b": {p95: "< 500ms"}\n'
@@ -35,3 +35,24 @@ def test_failures_that_no_limit_counts_are_named_unless_a_baseline_judges_them(t
     assert failed_latency_warnings(rules, checks, measured, compared=True) == []
     counted = profile(tmp_path, BROKEN + 'global: {failures: "< 20"}\n')
     assert failed_latency_warnings(counted, evaluate(counted, measured), measured, compared=False) == []
+
+
+def test_a_latency_pass_on_times_all_under_a_millisecond_is_named_as_maybe_seconds(tmp_path):
+    """A custom client that fired time.perf_counter() - start: a 200 ms call reported as 0.2."""
+    rules = profile(tmp_path, 'default: {p95: "< 100ms"}\nendpoints:\n  "grpc Slow": {p95: "< 0.1ms"}\n')
+    seconds = stats("grpc", "SayHello", [0.2] * 99 + [0.35])  # type: ignore[list-item]
+    fast_cache = stats("grpc", "Slow", [0.2] * 100)  # type: ignore[list-item]
+    http = stats("GET", "/a", [0.4] * 99 + [3])  # type: ignore[list-item]
+    measured = snapshot(seconds, fast_cache, http)
+    checks = evaluate(rules, measured)
+    assert {(c.endpoint, c.status) for c in checks} == {
+        ("grpc Slow", "fail"),
+        ("grpc SayHello", "pass"),
+        ("GET /a", "pass"),
+    }
+    assert seconds_warnings(checks, measured) == [
+        "latency checks passed on requests that each took under 1 ms: grpc SayHello (the slowest of 100: 0.35 ms); "
+        "Locust's unit is the millisecond: if a client fires events.request with seconds "
+        "(time.perf_counter() - start), multiply by 1000"
+    ]
+    assert seconds_warnings(evaluate(rules, snapshot(http)), snapshot(http)) == []
