@@ -411,7 +411,7 @@ class Gate:
         if self.started is not None and self.result is None:
             return live_rows(self.profile, self.monitor, self.snapshot(), len(self.judged) + 1)
         if self.judged:
-            return verdict_rows(self.judged[-1], len(self.judged), web_tab.links(len(self.judged)))
+            return verdict_rows(self.judged[-1], len(self.judged), web_tab.links(len(self.judged), self.options))
         return []
 
     def stopping_unjudged(self) -> bool:

@@ -1,7 +1,8 @@
 """The perfgate tab of Locust's web UI (Locust 2.x's React UI, no change to Locust): its table is
 declared in the page's template arguments (`extended_tabs`, `extended_tables`), its rows ride on the
 `/stats/requests` payload the UI polls every 2 s (`extended_stats`), and each judged test's
-reports are served under /perfgate/tests/<n>/ (the latest also under /perfgate/latest/)."""
+reports are served under /perfgate/tests/<n>/ (the latest also under /perfgate/latest/), below
+Locust's --web-base-path as its own pages are."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def install(web_ui: Any, rows: Callable[[], list[dict[str, str]]], folder: Calla
         ],
     )
     app = web_ui.app
+    base = base_path(web_ui.environment.parsed_options)
 
     @app.after_request
     def with_perfgate_rows(response: Response) -> Response:
@@ -46,14 +48,19 @@ def install(web_ui: Any, rows: Callable[[], list[dict[str, str]]], folder: Calla
         return send_from_directory(where, name)
 
     app.add_url_rule(
-        "/perfgate/tests/<int:test>/<name>", "perfgate_test_report", web_ui.auth_required_if_enabled(serve)
+        f"{base}/perfgate/tests/<int:test>/<name>", "perfgate_test_report", web_ui.auth_required_if_enabled(serve)
     )
     app.add_url_rule(
-        "/perfgate/latest/<name>",
+        f"{base}/perfgate/latest/<name>",
         "perfgate_latest_report",
         web_ui.auth_required_if_enabled(lambda name: serve(None, name)),
     )
 
 
-def links(test: int) -> dict[str, str]:
-    return {name: f"/perfgate/tests/{test}/{name}" for name in REPORTS}
+def links(test: int, options: Any) -> dict[str, str]:
+    return {name: f"{base_path(options)}/perfgate/tests/{test}/{name}" for name in REPORTS}
+
+
+def base_path(options: Any) -> str:
+    """Locust's --web-base-path ("/locust" behind a proxy's prefix), or "" for the root."""
+    return (getattr(options, "web_base_path", None) or "").rstrip("/")

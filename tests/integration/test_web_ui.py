@@ -54,6 +54,9 @@ def row_with(page, *texts: str) -> list[str] | None:
     return next((row for row in tab_rows(page) if all(t in row for t in texts)), None)
 
 
+BASE_PATH = "/locust"  # the master's --web-base-path
+
+
 @pytest.mark.timeout(300)
 def test_the_perfgate_tab_judges_each_test_of_a_web_ui_run_alone_and_on_a_master(tmp_path, chromium):
     port, master_web, master_port = free_port(), free_port(), free_port()
@@ -73,6 +76,8 @@ def test_the_perfgate_tab_judges_each_test_of_a_web_ui_run_alone_and_on_a_master
             *web,
             "--web-port",
             str(master_web),
+            "--web-base-path",  # as behind a proxy's prefix: the tab's reports are served below it too
+            BASE_PATH,
             env=env,
         ),
         start_locust(
@@ -80,7 +85,7 @@ def test_the_perfgate_tab_judges_each_test_of_a_web_ui_run_alone_and_on_a_master
         ),
     ]
     try:
-        local, master = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{master_web}"
+        local, master = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{master_web}{BASE_PATH}"
         wait_for(lambda: answering(local) and answering(master), 60, "both web UIs answer")
         # the embedded demo API started before its web UI: its injection ends within INJECTED_S of now
         # (timed from before the processes started, a slow start let test 2 meet the injection)
@@ -104,7 +109,8 @@ def test_the_perfgate_tab_judges_each_test_of_a_web_ui_run_alone_and_on_a_master
         assert "exit code 3" in verdict[6]
         # the master judges once its worker sent its last stats; the UI's last poll waits for that verdict
         assert wait_for(lambda: row_with(on_master, "FAIL", "test 1", "verdict"), 30, "the master's verdict")
-        assert row_with(on_master, "report", "/perfgate/tests/1/report.html")
+        assert row_with(on_master, "report", f"{BASE_PATH}/perfgate/tests/1/report.html")
+        assert get_json(f"http://127.0.0.1:{master_web}{BASE_PATH}/perfgate/latest/result.json")["exit_code"] == 3
         link = row_with(ui, "report", "report.html")[4]
         assert link == "/perfgate/tests/1/report.html"
         report = chromium.new_page()
