@@ -55,6 +55,7 @@ from perfgate.locust.duet import Duet, DuetError
 from perfgate.locust.interruptions import Interruptions
 from perfgate.locust.patches import RequestTimeout
 from perfgate.locust.report_clashes import overwritten_reports
+from perfgate.locust.resets import Resets
 from perfgate.locust.roster import Roster
 from perfgate.locust.shape import ProfileShape
 from perfgate.locust.stats import snapshot_of, top_errors
@@ -113,7 +114,8 @@ class Gate:
         self.exit_code: int | None = None  # what perfgate last set as the process's exit code
         self.exit_code_by_another: int | None = None  # what another quitting listener set before it
         self.judged: list[Result] = []  # each test of a web UI run, in order; headless runs have one at quit
-        self.reset_at_s: float | None = None  # when the web UI's "reset stats" restarted the measurement
+        self.reset_at_s: float | None = None  # when a reset of Locust's stats restarted the measurement
+        self.resets = Resets(environment.runner.stats)
 
     # --- init ------------------------------------------------------------------------------
 
@@ -225,6 +227,7 @@ class Gate:
             self.roster.new_test()
             self.uncaught.found.clear()
         self.started_at, self.started, self.stopped, self.ended = time.time(), time.monotonic(), None, None
+        self.resets.new_test()
         self.monitor = LiveMonitor(self.profile)
         settings = self.profile.settings
         self.loop_timing = LoopTiming(settings.evaluate_every_s)
@@ -237,19 +240,27 @@ class Gate:
         self.interruptions.install()
         self.loop = gevent.spawn(self.live_loop)
 
-    def stats_reset(self) -> None:
+    def stats_reset(self, at_s: float | None = None) -> None:
         """Locust zeroes its counters mid-test (the web UI's "reset stats", or --reset-stats once
-        every user is spawned), just after this: the measurement starts again from zero, now (the
-        warm-up counts as over)."""
+        every user is spawned), just after this; or the locustfile did at `at_s`, unannounced: the
+        measurement starts again from zero then (the warm-up counts as over)."""
         if self.started is None or self.stopped is not None:
             return
-        now = empty_snapshot(self.elapsed())
+        if at_s is None:
+            self.resets.announce()
+        now = empty_snapshot(self.elapsed() if at_s is None else at_s)
         self.monitor = LiveMonitor(self.profile, previous=now)
         if self.duet:
             self.duet.stats.reset_all()
         self.monitor.start_measurement(now, now if self.duet else None)
         self.reset_at_s = now.at_s
-        logger.info("perfgate: stats reset at %.1fs; measuring from now", now.at_s)
+        logger.info("perfgate: stats reset at %.1fs; measuring from then", now.at_s)
+
+    def catch_unannounced_reset(self) -> None:
+        """The locustfile's own environment.stats.reset_all(), seen at the next look."""
+        cleared = self.resets.unannounced()
+        if cleared is not None and self.started is not None:
+            self.stats_reset(cleared - self.started)
 
     def end_warmup(self) -> None:
         if self.stopped is None:
@@ -275,6 +286,7 @@ class Gate:
             woke = time.monotonic()
             cpu = self.sample_cpu()
             self.track()
+            self.catch_unannounced_reset()
             snapshot, paired = self.snapshots()
             decision = self.monitor.observe(snapshot, self.environment.runner.user_count, cpu, paired)
             self.loop_timing.tick(woke - due, time.monotonic() - woke)
@@ -314,6 +326,7 @@ class Gate:
     def test_stopping(self) -> None:
         if self.stopped is not None or self.started is None:
             return
+        self.catch_unannounced_reset()  # one since the last live tick
         self.stopped = time.monotonic()
         self.stopped_from = stopped_here()
         if not self.repeating:  # in the web UI a stopped test is not the end of the run

@@ -12,6 +12,7 @@ workers (benchmarks/master.py).
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -34,6 +35,7 @@ class FineHistograms:
         self.waiting: defaultdict[EntryKey, list[float]] = defaultdict(list)
         self.received: defaultdict[EntryKey, list[bytes]] = defaultdict(list)
         self.received_off_grid: defaultdict[EntryKey, list[dict[int | float, int]]] = defaultdict(list)
+        self.cleared_at: float | None = None  # time.monotonic() of the last clear: Locust's reset or clear
 
     def count_waiting(self, key: EntryKey) -> None:
         self.counts[key].update(counted(self.waiting.pop(key, [])))
@@ -60,6 +62,7 @@ class FineHistograms:
                 self.received_off_grid[(name, method)].append(off_grid)
 
     def clear(self) -> None:
+        self.cleared_at = time.monotonic()
         self.counts.clear()
         self.waiting.clear()
         self.received.clear()

@@ -401,13 +401,30 @@ def test_a_run_the_locustfile_stops_early_names_the_line_that_stopped_it(corpus)
 
 
 def test_reset_stats_starts_the_measurement_where_locust_zeroes_its_counters(corpus):
-    run = corpus["--reset-stats"]
+    assert_measured_from_the_reset(corpus["--reset-stats"], 1.0, 3.0)
+
+
+@pytest.mark.light  # apart from the corpus, whose runs share the machine's two cores at once
+def test_a_reset_the_locustfile_makes_itself_starts_the_measurement_there_too(demo_api, tmp_path):
+    """No reset_stats event: the measurement went on from the start, the requests since the reset
+    over the whole run's time."""
+    load = ("-H", demo_api.url, "--thresholds", str(CORPUS / "generic.yaml"), "-u", "2", "-r", "2", "-t", "5s")
+    run = locust(CORPUS / "resets_itself.py", tmp_path, load)
+    assert_explained(run)
+    assert run.finished.returncode == 0, run.finished.output[-3000:]
+    assert_measured_from_the_reset(run, 1.9, 2.5)
+    (healthz,) = run.result["endpoints"].values()
+    assert healthz["rps"] == pytest.approx(healthz["requests"] / run.result["measurement"]["measured_s"], rel=0.01)
+
+
+def assert_measured_from_the_reset(run: Run, earliest_s: float, latest_s: float) -> None:
+    """Measured from the moment the log names, as many requests as Locust's own table counts."""
     measurement = run.result["measurement"]
     reset_at = float(re.search(r"perfgate: stats reset at ([0-9.]+)s", run.finished.output)[1])
     assert (
-        1.0 <= reset_at < 3.0
+        earliest_s <= reset_at < latest_s
         and f"the stats were reset at {reset_at:.0f}s: measured from then" in run.result["warnings"]
-    )
+    ), reset_at
     assert measurement["measured_s"] == pytest.approx(run.result["duration_s"] - reset_at, abs=0.2), measurement
     locusts = re.search(r"^\s+Aggregated\s+(\d+)\s", run.finished.output, re.MULTILINE)
     assert measurement["measured_requests"] == run.result["total"]["requests"] == int(locusts[1])
