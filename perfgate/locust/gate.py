@@ -138,6 +138,16 @@ class Gate:
             Duet.open(environment, runner, None)
             return None
         if not options.thresholds:
+            mistaken = getattr(options, "profile", None)  # Locust's --profile names a group of test runs
+            if mistaken and mistaken.endswith((".yaml", ".yml")):
+                refuse(
+                    runner,
+                    [
+                        f"--profile {mistaken} is Locust's (a name that groups test runs): give "
+                        f"perfgate's threshold profile as --thresholds {mistaken}"
+                    ],
+                    "no --thresholds",
+                )
             logger.warning("perfgate: no --thresholds profile given; this run is not gated")
             return None
         try:

@@ -89,6 +89,20 @@ def test_a_missing_profile_file_is_exit_2(demo_api, tmp_path):
 
 
 @pytest.mark.light
+def test_a_profile_given_as_locusts_own_profile_option_is_exit_2_naming_thresholds(demo_api, tmp_path):
+    """Locust's --profile names a group of test runs; a run given only that was not gated (exit 0)."""
+    served_before = get_json(demo_api.url + "/healthz")["requests_served"]
+    steady = Path(__file__).parent / "locustfiles" / "steady.py"
+    finished = run_locust(steady, "-t", "5s", "-H", demo_api.url, "--profile", "thresholds/ci.yaml", cwd=REPO)
+    assert finished.returncode == 2, finished.output[-3000:]
+    assert (
+        "perfgate: --profile thresholds/ci.yaml is Locust's (a name that groups test runs): give perfgate's "
+        "threshold profile as --thresholds thresholds/ci.yaml"
+    ) in finished.stderr
+    assert get_json(demo_api.url + "/healthz")["requests_served"] == served_before
+
+
+@pytest.mark.light
 @pytest.mark.parametrize(
     ("args", "clash"),
     [
