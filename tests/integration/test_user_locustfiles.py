@@ -412,7 +412,7 @@ def test_a_reset_the_locustfile_makes_itself_starts_the_measurement_there_too(de
     run = locust(CORPUS / "resets_itself.py", tmp_path, load)
     assert_explained(run)
     assert run.finished.returncode == 0, run.finished.output[-3000:]
-    assert_measured_from_the_reset(run, 1.9, 2.5)
+    assert_measured_from_the_reset(run, 1.9, 3.5)  # its greenlet sleeps 2 s: later on a busy machine
     (healthz,) = run.result["endpoints"].values()
     assert healthz["rps"] == pytest.approx(healthz["requests"] / run.result["measurement"]["measured_s"], rel=0.01)
 
