@@ -7,7 +7,7 @@ from typing import Any
 from perfgate.core.inert import inert
 from perfgate.core.metrics import Kind, format_value, shown
 from perfgate.core.model import UNRESOLVED, CheckKind, CheckResult, Result, Status, Verdict
-from perfgate.report.text import STATUS_LABELS, ordered, shown_name
+from perfgate.report.text import STATUS_LABELS, checks_counted, ordered, shown_name
 
 REGRESSION_HEADER = (
     "STATUS",
@@ -31,7 +31,7 @@ def status_line(result: Result) -> str:
     total = len(result.checks)
     counted = {status: sum(c.status == status for c in result.checks) for status in Status}
     if result.verdict == Verdict.PASS:
-        return f"perfgate: PASS ({total} checks passed)"
+        return f"perfgate: PASS ({checks_counted(total)} passed)"
     if result.verdict == Verdict.FAIL:
         return f"perfgate: FAIL ({counted[Status.FAIL]} of {total} checks failed)"
     if result.verdict == Verdict.REGRESSION:

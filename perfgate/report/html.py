@@ -19,7 +19,7 @@ from perfgate.core.tolerances import parse_tolerance
 from perfgate.report.console import format_change, status_line
 from perfgate.report.junit import source_location
 from perfgate.report.svg import AXIS_FLOOR_MS, Chart, Series, render
-from perfgate.report.text import STATUS_LABELS, check_title, ordered, shown_name
+from perfgate.report.text import STATUS_LABELS, check_title, checks_counted, ordered, shown_name
 from perfgate.store.files import write_atomic
 
 FILE_NAME = "report.html"
@@ -86,7 +86,7 @@ def _checks(result: Result) -> str:
     passed = [c for c in result.checks if c.status == Status.PASS]
     parts = [_table(header, _check_rows(open_checks), {3, 4, 5}, 7)] if open_checks else []
     if passed:
-        summary = f"{len(passed)} checks passed"
+        summary = f"{checks_counted(len(passed))} passed"
         parts.append(
             f"<details><summary>{summary}</summary>{_table(header, _check_rows(passed), {3, 4, 5}, 7)}</details>"
         )

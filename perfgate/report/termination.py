@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from perfgate.core.model import UNRESOLVED, Result, Status, Verdict
+from perfgate.report.text import checks_counted
 
 PATH_VARIABLE = "PERFGATE_TERMINATION_MESSAGE_PATH"
 LIMIT_BYTES = 4096
@@ -34,7 +35,7 @@ def message(result: Result) -> str:
         more = f" (and {len(deciding) - 1} more)" if len(deciding) > 1 else ""
         said = f"{verdict}: {first.endpoint} {first.message}{more}"
     else:
-        said = f"{verdict}: {len(result.checks)} checks passed"
+        said = f"{verdict}: {checks_counted(len(result.checks))} passed"
     ending = f"; exit {result.exit_code}"
     room = LIMIT_BYTES - len(ending) - 1  # the newline
     said = " ".join(said.split())  # one line, whatever the names hold

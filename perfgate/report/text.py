@@ -19,6 +19,11 @@ STATUS_LABELS = {
 }
 
 
+def checks_counted(count: int) -> str:
+    """ "1 check", "8 checks"."""
+    return f"{count} check{'' if count == 1 else 's'}"
+
+
 def check_title(check: CheckResult) -> str:
     """ "p95 < 800ms", "p95 vs baseline (+20%)": what a check asserts, without its endpoint."""
     if check.kind == CheckKind.REGRESSION:

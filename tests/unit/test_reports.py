@@ -321,3 +321,12 @@ def test_the_console_names_the_warm_up_only_when_it_excluded_something():
     cold = warm | {"warmup": "0s", "excluded_s": 0.0, "excluded_requests": 0}
     shown = console.render(replace(sample(), measurement=cold, comparison=None))
     assert "measured 58.0s (900 requests)\n" in shown and "warm-up" not in shown
+
+
+def test_one_passing_check_is_counted_as_one_check():
+    one = replace(sample(), verdict=Verdict.PASS, exit_code=0, checks=sample().checks[:1])
+    assert console.status_line(one) == "perfgate: PASS (1 check passed)"
+    assert termination.message(one) == "PASS: 1 check passed; exit 0"
+    assert "<summary>1 check passed</summary>" in html.render_html(one)
+    two = replace(one, checks=sample().checks[:1] * 2)
+    assert console.status_line(two) == "perfgate: PASS (2 checks passed)"
