@@ -48,8 +48,10 @@ def _schema_problem(error: jsonschema.ValidationError, locations: dict[KeyPath, 
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = [key for key in error.instance if key not in allowed and not _pattern_allows(error.schema, key)]
+        patterns = error.schema.get("patternProperties", {})
+        named = [part["x-named"] for part in patterns.values() if "x-named" in part]  # the top level's x- keys
         expected = error.schema.get("x-keys") or (
-            RULE_KEYS if error.schema.get("patternProperties") else f"one of {', '.join(allowed)}"
+            RULE_KEYS if len(named) < len(patterns) else ", or ".join([f"one of {', '.join(allowed)}", *named])
         )
         return [
             f"{locate(locations, (*path, key), file)} {show_path((*path, key))}: unknown key; expected {expected}"

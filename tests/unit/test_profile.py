@@ -58,6 +58,24 @@ def test_unknown_keys_are_errors_at_every_level(tmp_path):
     assert any(p.startswith(f"{path}:2 laod: unknown key") for p in problems)
     assert any(p.startswith(f"{path}:3 global.error_rat: unknown key") for p in problems)
     assert any(p.startswith(f'{path}:5 endpoints."GET /a".latncy: unknown key') for p in problems)
+    top = next(p for p in problems if p.startswith(f"{path}:2 laod"))
+    assert top.endswith(
+        "regression, settings, version, or a key that starts with x- (ignored: a place for YAML anchors)"
+    )
+    (rules,) = [p for p in problems if "global.error_rat" in p]
+    assert "x-" not in rules  # a rule mapping's keys are metrics
+
+
+def test_top_level_x_keys_hold_anchors_that_rules_repeat(tmp_path):
+    """Docker Compose's convention: perfgate ignores x- keys, YAML's anchors and merge keys do the rest."""
+    path = write(
+        tmp_path,
+        "p.yaml",
+        'version: 1\nx-fast: &fast {p95: "< 500ms"}\nendpoints:\n  "GET /a": *fast\n'
+        '  "GET /b":\n    <<: *fast\n    p99: "< 1s"\n',
+    )
+    limits = sorted((rule.key, rule.limit.metric, rule.limit.describe()) for rule in load_profile(path).rules)
+    assert limits == [("GET /a", "p95", "< 500ms"), ("GET /b", "p95", "< 500ms"), ("GET /b", "p99", "< 1,000ms")]
 
 
 def test_syntax_error_and_duplicate_key_and_empty_file(tmp_path):
