@@ -141,6 +141,8 @@ def _merge(base: Any, override: Any) -> Any:
 
 
 def load_merged(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[KeyPath, Location]]:
+    """The profile at `path` merged over the bases it `extends:` (`chain`: the files that extend it),
+    and where each key path is written."""
     resolved = path.resolve()
     if resolved in chain:
         cycle = " -> ".join(str(p) for p in (*chain, resolved))
@@ -163,10 +165,8 @@ def load_merged(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any
     return merged, {**base_locations, **locations}
 
 
-# --- validation ------------------------------------------------------------------------------
-
-
 def locate(locations: dict[KeyPath, Location], path: KeyPath, fallback: str) -> str:
+    """Where `path` is written, or its nearest written parent (a missing key's mapping), else `fallback`."""
     for end in range(len(path), -1, -1):
         if path[:end] in locations:
             return str(locations[path[:end]])

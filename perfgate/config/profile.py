@@ -51,7 +51,7 @@ def _schema_problem(error: jsonschema.ValidationError, locations: dict[KeyPath, 
         patterns = error.schema.get("patternProperties", {})
         named = [part["x-named"] for part in patterns.values() if "x-named" in part]  # the top level's x- keys
         expected = error.schema.get("x-keys") or (
-            RULE_KEYS if len(named) < len(patterns) else ", or ".join([f"one of {', '.join(allowed)}", *named])
+            RULE_KEYS if patterns and not named else ", or ".join([f"one of {', '.join(allowed)}", *named])
         )
         return [
             f"{locate(locations, (*path, key), file)} {show_path((*path, key))}: unknown key; expected {expected}"

@@ -17,7 +17,7 @@ says which passes to doubt and why.
 from __future__ import annotations
 
 from perfgate.core.metrics import Kind, kind_of
-from perfgate.core.model import CheckKind, CheckResult, Snapshot, Status
+from perfgate.core.model import CheckKind, CheckResult, EndpointStats, Snapshot, Status
 from perfgate.core.profile import Profile
 
 MOSTLY_FAILED = 0.5  # a share of failed requests from which an endpoint's latency is mostly theirs
@@ -32,9 +32,8 @@ def failed_latency_warnings(
     run had failures that no threshold of the profile counts and no baseline comparison (`compared`,
     whose default rules include the error rate) judges."""
     warnings = []
-    for key in _latency_passes(checks):
-        stats = measured.endpoints.get(key)
-        if stats is not None and stats.requests and stats.error_rate >= MOSTLY_FAILED:
+    for key, stats in _latency_passes(checks, measured):
+        if stats.error_rate >= MOSTLY_FAILED:
             warnings.append(
                 f"{key}: its latency checks passed on requests of which {stats.failures} of {stats.requests} "
                 f"({stats.error_rate:.0%}) failed: they measured the failures, not the endpoint"
@@ -51,11 +50,11 @@ def failed_latency_warnings(
 def seconds_warnings(checks: list[CheckResult], measured: Snapshot) -> list[str]:
     """One warning naming the endpoints whose latency checks passed and whose every request took
     under 1 ms, each with its slowest time."""
-    fast = []
-    for key in _latency_passes(checks):
-        stats = measured.endpoints.get(key)
-        if stats is not None and stats.requests and stats.max_response_time < UNDER_MS:
-            fast.append(f"{key} (the slowest of {stats.requests}: {stats.max_response_time:.3g} ms)")
+    fast = [
+        f"{key} (the slowest of {stats.requests}: {stats.max_response_time:.3g} ms)"
+        for key, stats in _latency_passes(checks, measured)
+        if stats.max_response_time < UNDER_MS
+    ]
     if not fast:
         return []
     return [
@@ -65,14 +64,11 @@ def seconds_warnings(checks: list[CheckResult], measured: Snapshot) -> list[str]
     ]
 
 
-def _latency_passes(checks: list[CheckResult]) -> list[str]:
-    """The endpoints of the latency thresholds that passed, each once."""
-    return list(
-        dict.fromkeys(
-            check.endpoint
-            for check in checks
-            if check.kind == CheckKind.THRESHOLD
-            and check.status == Status.PASS
-            and kind_of(check.metric) == Kind.LATENCY
-        )
+def _latency_passes(checks: list[CheckResult], measured: Snapshot) -> list[tuple[str, EndpointStats]]:
+    """The endpoints of the latency thresholds that passed, each once, with their measured requests."""
+    passed = dict.fromkeys(
+        check.endpoint
+        for check in checks
+        if check.kind == CheckKind.THRESHOLD and check.status == Status.PASS and kind_of(check.metric) == Kind.LATENCY
     )
+    return [(key, stats) for key in passed if (stats := measured.endpoints.get(key)) is not None and stats.requests]
