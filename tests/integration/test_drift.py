@@ -59,9 +59,10 @@ def test_a_soak_with_a_leak_is_flagged_by_the_drift_check_and_one_without_is_not
     assert projects["source"] == f"{profile}:5"
     # the leak's trend stands out: the demo's own latencies are not steady under two soaks on two cores
     # (one CI run flagged POST /api/v1/builds at +285% over 14 windows, p = 0.0012, beside the leak's
-    # p = 2e-10), so what is asserted is that no other endpoint's trend comes near the leak's
+    # p = 2e-10), so what is asserted is that no other endpoint's trend comes within 10x of the leak's
+    # (another full run: the leak at p = 2.2e-5, +209%, another endpoint at p = 0.0015, 68x apart)
     others = [trend_p(check) for (endpoint, _), check in drift(leaking).items() if endpoint not in LEAKING]
-    assert trend_p(projects) * 100 < min(others), projects["message"]
+    assert trend_p(projects) * 10 < min(others), projects["message"]
 
     judged = drift(steady)
     assert len(judged) >= 10 and all(check["status"] == "pass" for check in judged.values()), [
