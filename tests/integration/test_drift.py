@@ -1,21 +1,21 @@
-"""settings.drift on real soaks of the CI job, side by side: one against a demo API whose
-GET /api/v1/projects gets slower every minute (leak:), one against an unchanged one."""
+"""settings.drift on real soaks of the CI job, one after the other: one against a demo API whose
+GET /api/v1/projects gets steadily slower (leak:), one against an unchanged one."""
 
 from __future__ import annotations
 
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.processes import LOCUSTFILES, REPO, run_locust
 
 pytestmark = [pytest.mark.integration, pytest.mark.last]  # judges a trend over time: in the quiet tail
-SOAK = "60s"  # what CI's 30 minutes allow; the README gives the soak length per growth rate
-# +80 ms a minute on a p95 of ~10 ms: at +40 one CI run measured +102% over the soak with a trend
-# p of 0.0035 against the 0.0028 that 18 checks at 95% family-wise need
-LEAK = "leak:GET /api/v1/projects:80"
+SOAK = "45s"  # what CI's 30 minutes allow for two soaks: 35 s measured, 17 windows of 2 s
+# +300 ms a minute from the end of the warm-up: the endpoint's p95 of 10-70 ms grows to 180 ms and
+# more. A leak counted from the demo's start (+80 ms a minute) had grown through the warm-up and
+# was +66% over the measured part on a slow CI machine, within reach of the unchanged demo's drift
+LEAK = "leak:GET /api/v1/projects:300:after=10s"
 LEAKING = ("GET /api/v1/projects", "all endpoints")
 
 
@@ -28,11 +28,12 @@ def trend_p(check: dict) -> float:
 @pytest.mark.timeout(300)
 def test_a_soak_with_a_leak_is_flagged_by_the_drift_check_and_one_without_is_not(tmp_path):
     profile = tmp_path / "soak.yaml"
-    # a minute's soak of the unchanged demo drifts by itself: +13% to +40% on an endpoint's p95 over 60 s
-    # (2 s windows) in CI runs, beyond drift: true's +20%; the leak adds +300% or more
-    drift = '{p95: "+50%", error_rate: "+0.5pp"}'
-    # a 10 s warm-up: two soaks starting side by side on a slow machine had p95s of 500 ms in their
-    # first windows, which hid the leak's growth behind the start
+    # the unchanged demo drifts by itself in CI: +13% to +40% on an endpoint's p95 over a minute's soak
+    # on a quiet machine, and +161% (trend p = 0.00057) on GET /api/v1/projects when two soaks ran side
+    # by side at the end of a full CI run, every endpoint rising with it (the machine, not the demo);
+    # the two soaks now run one after the other and the tolerance is +150%; the leak adds +400% or more
+    drift = '{p95: "+150%", error_rate: "+0.5pp"}'
+    # a 10 s warm-up: a soak's first windows on a busy machine have p95s of 100-500 ms
     settings = f"settings:\n  warmup: 10s\n  drift: {drift}\n"
     profile.write_text(f"version: 1\nextends: {REPO / 'thresholds' / 'ci.yaml'}\n{settings}")
 
@@ -40,12 +41,12 @@ def test_a_soak_with_a_leak_is_flagged_by_the_drift_check_and_one_without_is_not
         reports = tmp_path / name
         env = {"PERFGATE_DEMO_INJECT": injection}
         args = ("-t", SOAK, "--thresholds", str(profile), "--report-dir", str(reports))
-        finished = run_locust(LOCUSTFILES / "ci.py", *args, cwd=REPO, env=env, timeout_s=220)
+        finished = run_locust(LOCUSTFILES / "ci.py", *args, cwd=REPO, env=env, timeout_s=140)
         assert (reports / "result.json").is_file(), finished.output[-3000:]
         return finished.returncode, json.loads((reports / "result.json").read_text())
 
-    with ThreadPoolExecutor(2) as pool:
-        (leaking_exit, leaking), (steady_exit, steady) = pool.map(soak, ["leak", "steady"], [LEAK, ""])
+    leaking_exit, leaking = soak("leak", LEAK)
+    steady_exit, steady = soak("steady", "")
 
     def drift(result: dict) -> dict[tuple[str, str], dict]:
         return {(c["endpoint"], c["metric"]): c for c in result["checks"] if c["kind"] == "drift"}
@@ -54,18 +55,18 @@ def test_a_soak_with_a_leak_is_flagged_by_the_drift_check_and_one_without_is_not
     assert ("GET /api/v1/projects", "p95") in flagged
     assert leaking_exit == 3 and leaking["verdict"] == "fail"
     projects = drift(leaking)["GET /api/v1/projects", "p95"]
-    # beyond the +50% tolerance; on a slow CI machine the p95 of ~70 ms grew by +66% over the measured 50 s
-    assert projects["change"] > 0.5 and "drifting" in projects["message"]
+    assert projects["change"] > 1.5 and "drifting" in projects["message"]
     assert projects["source"] == f"{profile}:5"
-    # the leak's trend stands out: the demo's own latencies are not steady under two soaks on two cores
-    # (one CI run flagged POST /api/v1/builds at +285% over 14 windows, p = 0.0012, beside the leak's
-    # p = 2e-10), so what is asserted is that no other endpoint's trend comes within 10x of the leak's
-    # (another full run: the leak at p = 2.2e-5, +209%, another endpoint at p = 0.0015, 68x apart)
+    # the leak's trend stands out: the demo's own latencies are not steady on a busy machine (a CI run
+    # had POST /api/v1/builds at +285% over 14 windows, p = 0.0012, beside the leak's p = 2e-10), so
+    # what is asserted is that no other endpoint's trend comes within 10x of the leak's
     others = [trend_p(check) for (endpoint, _), check in drift(leaking).items() if endpoint not in LEAKING]
     assert trend_p(projects) * 10 < min(others), projects["message"]
 
     judged = drift(steady)
     assert len(judged) >= 10 and all(check["status"] == "pass" for check in judged.values()), [
-        check["message"] for check in judged.values() if check["status"] != "pass"
+        f"{endpoint} {metric}: {check['message']}"
+        for (endpoint, metric), check in judged.items()
+        if check["status"] != "pass"
     ]
     assert steady_exit == 0 and steady["verdict"] == "pass"
