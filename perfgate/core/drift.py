@@ -8,15 +8,23 @@ endpoint's metric per window is a series, judged exactly as `perfgate history` j
 to the last, Bonferroni over every series): drifting when the fitted change is beyond the
 tolerance of settings.drift and the trend is significant. A window with too few requests for its
 percentile is left out of that endpoint's series.
+
+A flagged endpoint's message says how the other endpoints drifted in the same metric (their
+median, from COMMON_MODE_ENDPOINTS endpoints on): one run has no control, so a machine that gets
+busier, a pool or a heap that every endpoint shares drifts them all together, and a leak in one
+endpoint's own path leaves the others flat. Both fail; the message tells where to look.
 """
 
 from __future__ import annotations
 
+import statistics
+
 from perfgate.core.metrics import MIN_REQUESTS_FLOOR, metric, requests_for
 from perfgate.core.model import ALL_ENDPOINTS, CheckKind, CheckResult, EndpointStats, Snapshot, Status
+from perfgate.core.noise import COMMON_MODE_ENDPOINTS
 from perfgate.core.profile import Location
 from perfgate.core.tolerances import Tolerance
-from perfgate.core.trend import MIN_RUNS, judge_all
+from perfgate.core.trend import MIN_RUNS, Trend, judge_all, shown_change, worse_sign
 
 RULE = "settings.drift"
 
@@ -76,12 +84,33 @@ def drift_checks(
             f"drift {trend.tolerance.describe()}",
             trend.values[-1],
             status,
-            f"over the measured run: {trend.message}",
+            f"over the measured run: {trend.message}{_beside_the_others(trend, judged)}",
             f"{RULE}.{known.name if known else trend.metric}",
             change=trend.change,
         )
         checks.append(_located(check, location))
     return checks
+
+
+def _beside_the_others(trend: Trend, judged: list[Trend]) -> str:
+    """For a flagged endpoint: the other endpoints' median drift in the same metric, and whether it
+    is beyond the tolerance too."""
+    if not trend.flagged or trend.series == ALL_ENDPOINTS:
+        return ""
+    others = [
+        other.worsening
+        for other in judged
+        if other.metric == trend.metric and other.series not in (ALL_ENDPOINTS, trend.series)
+        if other.worsening is not None
+    ]
+    if len(others) + 1 < COMMON_MODE_ENDPOINTS:
+        return ""
+    median = statistics.median(others)
+    kind = trend.tolerance.kind
+    said = f"; the other {len(others)} endpoints' median drift is {shown_change(kind, worse_sign(kind) * median)}"
+    if median > trend.tolerance.value:
+        return f"{said}, beyond the tolerance too: a cause they share (the machine getting busier, a pool, the heap)"
+    return f"{said}: this endpoint's own"
 
 
 def _located(check: CheckResult, location: Location) -> CheckResult:

@@ -43,6 +43,21 @@ class Trend:
     flagged: bool
     message: str
 
+    @property
+    def worsening(self) -> float | None:
+        """The fitted change in the bad direction (positive = worse), None when not fitted."""
+        return None if self.change is None else worse_sign(self.tolerance.kind) * self.change
+
+
+def worse_sign(kind: str) -> int:
+    """+1 where a rise is worse (latency, errors), -1 where a fall is (throughput)."""
+    return -1 if kind == "rps" else 1
+
+
+def shown_change(kind: str, change: float) -> str:
+    """A fitted change as the messages give it: +12.3% (percentage points for error rates)."""
+    return f"{change * 100:+.1f}{'pp' if kind == 'error_rate' else '%'}"
+
 
 def mann_kendall(values: list[float]) -> tuple[float, float]:
     """(S, z): S sums the signs of every later-minus-earlier pair; z is continuity- and tie-corrected."""
@@ -81,14 +96,14 @@ def judge(series: str, values: list[float], tolerance: Tolerance, alpha: float, 
         message = "a zero value in the series: no relative trend"
         return Trend(series, tolerance.metric, tuple(values), tolerance, None, None, False, message)
     points = [math.log(v) for v in values] if logarithmic else values
-    sign = -1 if kind == "rps" else 1  # worse = falling throughput, rising latency or errors
+    sign = worse_sign(kind)
     _, z = mann_kendall([sign * p for p in points])
     p_value = 1 - _NORMAL.cdf(z)
     fitted = theil_sen(points) * (len(values) - 1)
     change = math.exp(fitted) - 1 if logarithmic else fitted
     worse = sign * change
     flagged = worse > tolerance.value and p_value < alpha
-    shown = f"{change * 100:+.1f}{'pp' if kind == 'error_rate' else '%'}"
+    shown = shown_change(kind, change)
     verdict = "drifting" if flagged else ("within tolerance" if worse <= tolerance.value else "not significant")
     message = (
         f"{verdict}: {shown} over {len(values)} {unit} (tolerance {tolerance.describe()}, "

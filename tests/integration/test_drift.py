@@ -56,6 +56,7 @@ def test_a_soak_with_a_leak_is_flagged_by_the_drift_check_and_one_without_is_not
     assert leaking_exit == 3 and leaking["verdict"] == "fail"
     projects = drift(leaking)["GET /api/v1/projects", "p95"]
     assert projects["change"] > 1.5 and "drifting" in projects["message"]
+    assert "endpoints' median drift is" in projects["message"]  # how the others drifted beside it
     assert projects["source"] == f"{profile}:5"
     # the leak's trend stands out: the demo's own latencies are not steady on a busy machine (a CI run
     # had POST /api/v1/builds at +285% over 14 windows, p = 0.0012, beside the leak's p = 2e-10), so
