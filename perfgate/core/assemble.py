@@ -67,7 +67,8 @@ def assemble(
     windows = monitor.windows()
     if profile.settings.drift and capacity is None:  # a stepped run rises by design
         confidence = profile.regression.confidence if profile.regression else DEFAULT_REGRESSION.confidence
-        judged += drift_checks(windows, profile.settings.drift, profile.settings.drift_location, confidence)
+        paired = monitor.paired.cut.windows() if monitor.paired is not None and paired_final is not None else None
+        judged += drift_checks(windows, profile.settings.drift, profile.settings.drift_location, confidence, paired)
     checks = judged + facts.run_checks
     verdict = verdict_of(checks)
     warnings = list(facts.warnings) + (who.warnings() if who else [])

@@ -9,10 +9,20 @@ to the last, Bonferroni over every series): drifting when the fitted change is b
 tolerance of settings.drift and the trend is significant. A window with too few requests for its
 percentile is left out of that endpoint's series.
 
-A flagged endpoint's message says how the other endpoints drifted in the same metric (their
-median, from COMMON_MODE_ENDPOINTS endpoints on): one run has no control, so a machine that gets
-busier, a pool or a heap that every endpoint shares drifts them all together, and a leak in one
-endpoint's own path leaves the others flat. Both fail; the message tells where to look.
+One run has no control: a machine that gets busier drifts every endpoint as a leak would. So a
+flagged endpoint's message says how the other endpoints drifted in the same metric (their median,
+from COMMON_MODE_ENDPOINTS endpoints on): a cause they share (the machine, a pool, the heap) drifts
+them all together, a leak in one endpoint's own path leaves the others flat. Both fail; the
+message tells where to look.
+
+A duet has the control: its baseline side ran on the same machine in the same windows, so the
+series judged is the candidate's value minus the baseline side's per window, in units of the
+baseline side's median over the run (+150% reads: the candidate's excess grew by 1.5 times the
+baseline's typical p95; error rates: the difference in points). What the machine did to both
+sides cancels out in expectation. A difference, not a ratio: a leak that waits (a lock, a pool, a
+slower query elsewhere) adds time that a busier machine does not scale, and a ratio of the two
+sides shrinks as the machine adds its own delay to both (a duet with a leak of +175 ms and a CPU
+ramp beside it: ratio +30%, not significant; the difference grew steadily).
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from perfgate.core.tolerances import Tolerance
 from perfgate.core.trend import MIN_RUNS, Trend, judge_all, shown_change, worse_sign
 
 RULE = "settings.drift"
+Series = dict[str, dict[str, list[float]]]  # endpoint (or ALL_ENDPOINTS) -> metric -> a value per window
 
 
 def window_value(stats: EndpointStats, duration_s: float, tolerance: Tolerance) -> float | None:
@@ -41,29 +52,46 @@ def window_value(stats: EndpointStats, duration_s: float, tolerance: Tolerance) 
     return stats.percentile(quantile) if stats.requests >= requests_for(quantile, 1) else None
 
 
-def series_of(windows: list[Snapshot], tolerances: tuple[Tolerance, ...]) -> dict[str, dict[str, list[float]]]:
+def series_of(windows: list[Snapshot], tolerances: tuple[Tolerance, ...]) -> Series:
     """Per endpoint (and ALL_ENDPOINTS for the aggregate), per metric, the values of its windows."""
-    keys = sorted({key for window in windows for key in window.endpoints})
-    series: dict[str, dict[str, list[float]]] = {}
-    for name in [ALL_ENDPOINTS, *keys]:
+    series: Series = {}
+    for name in _names(windows):
         for tolerance in tolerances:
-            values = []
-            for window in windows:
-                stats = window.total if name == ALL_ENDPOINTS else window.endpoints.get(name)
-                value = window_value(stats, window.duration_s, tolerance) if stats is not None else None
-                if value is not None:
-                    values.append(value)
+            values = [value for value in _per_window(windows, name, tolerance) if value is not None]
             if values:
                 series.setdefault(name, {})[tolerance.metric] = values
     return series
 
 
+def relative_series(windows: list[Snapshot], paired: list[Snapshot], tolerances: tuple[Tolerance, ...]) -> Series:
+    """A duet's: per window in which both sides have the metric, the candidate's minus the baseline
+    side's, divided by the baseline side's median over those windows (an error rate's difference
+    as it is, in points)."""
+    series: Series = {}
+    for name in _names(windows):
+        for tolerance in tolerances:
+            sides = zip(_per_window(windows, name, tolerance), _per_window(paired, name, tolerance), strict=True)
+            both = [(own, base) for own, base in sides if own is not None and base is not None]
+            if not both:
+                continue
+            scale = 1.0 if tolerance.kind == "error_rate" else statistics.median(base for _, base in both)
+            if scale > 0:  # a baseline side at 0 ms or 0 requests/s throughout has no scale
+                series.setdefault(name, {})[tolerance.metric] = [(own - base) / scale for own, base in both]
+    return series
+
+
 def drift_checks(
-    windows: list[Snapshot], tolerances: tuple[Tolerance, ...], location: Location, confidence: float = 0.95
+    windows: list[Snapshot],
+    tolerances: tuple[Tolerance, ...],
+    location: Location,
+    confidence: float = 0.95,
+    paired: list[Snapshot] | None = None,
 ) -> list[CheckResult]:
     """One check per endpoint and metric with enough windows; a run with fewer than MIN_RUNS
-    windows gets one inconclusive check that says so."""
-    measured = [window for window in windows if window.total.requests]
+    windows gets one inconclusive check that says so. `paired`: a duet's baseline side, cut into
+    the same windows; the candidate's drift is then judged against it."""
+    both = list(zip(windows, windows if paired is None else paired, strict=True))
+    measured = [(own, base) for own, base in both if own.total.requests and base.total.requests]
     if len(measured) < MIN_RUNS:
         message = (
             f"the measured run has {len(measured)} windows with requests; drift needs at least {MIN_RUNS}: "
@@ -71,9 +99,13 @@ def drift_checks(
         )
         check = CheckResult(ALL_ENDPOINTS, "drift", "trend", None, Status.INCONCLUSIVE, message, RULE)
         return [_located(check, location)]
-    series = series_of(measured, tolerances)
+    own = [window for window, _ in measured]
+    values = series_of(own, tolerances)  # a check's actual is the candidate's own value in its last window
+    series = values if paired is None else relative_series(own, [base for _, base in measured], tolerances)
     wanted = {name: {t.metric: t for t in tolerances if t.metric in metrics} for name, metrics in series.items()}
-    judged = [trend for trend in judge_all(series, wanted, confidence, unit="windows") if len(trend.values) >= MIN_RUNS]
+    judged = judge_all(series, wanted, confidence, unit="windows", linear=paired is not None)
+    judged = [trend for trend in judged if len(trend.values) >= MIN_RUNS]
+    against = ", the candidate's excess over the duet's baseline side in its median" if paired is not None else ""
     checks = []
     for trend in judged:
         status = Status.FAIL if trend.flagged else Status.PASS
@@ -82,9 +114,9 @@ def drift_checks(
             trend.series,
             trend.metric,
             f"drift {trend.tolerance.describe()}",
-            trend.values[-1],
+            values[trend.series][trend.metric][-1],
             status,
-            f"over the measured run: {trend.message}{_beside_the_others(trend, judged)}",
+            f"over the measured run{against}: {trend.message}{_beside_the_others(trend, judged, paired is not None)}",
             f"{RULE}.{known.name if known else trend.metric}",
             change=trend.change,
         )
@@ -92,7 +124,20 @@ def drift_checks(
     return checks
 
 
-def _beside_the_others(trend: Trend, judged: list[Trend]) -> str:
+def _names(windows: list[Snapshot]) -> list[str]:
+    return [ALL_ENDPOINTS, *sorted({key for window in windows for key in window.endpoints})]
+
+
+def _per_window(windows: list[Snapshot], name: str, tolerance: Tolerance) -> list[float | None]:
+    """The metric of `name` in each window, None where it had too few requests (or none)."""
+    values = []
+    for window in windows:
+        stats = window.total if name == ALL_ENDPOINTS else window.endpoints.get(name)
+        values.append(window_value(stats, window.duration_s, tolerance) if stats is not None else None)
+    return values
+
+
+def _beside_the_others(trend: Trend, judged: list[Trend], duet: bool) -> str:
     """For a flagged endpoint: the other endpoints' median drift in the same metric, and whether it
     is beyond the tolerance too."""
     if not trend.flagged or trend.series == ALL_ENDPOINTS:
@@ -108,9 +153,14 @@ def _beside_the_others(trend: Trend, judged: list[Trend]) -> str:
     median = statistics.median(others)
     kind = trend.tolerance.kind
     said = f"; the other {len(others)} endpoints' median drift is {shown_change(kind, worse_sign(kind) * median)}"
-    if median > trend.tolerance.value:
-        return f"{said}, beyond the tolerance too: a cause they share (the machine getting busier, a pool, the heap)"
-    return f"{said}: this endpoint's own"
+    if median <= trend.tolerance.value:
+        return f"{said}: this endpoint's own"
+    shared = (
+        "a pool, the heap: the machine was the baseline side's too"
+        if duet
+        else "the machine getting busier, a pool, the heap"
+    )
+    return f"{said}, beyond the tolerance too: a cause they share ({shared})"
 
 
 def _located(check: CheckResult, location: Location) -> CheckResult:

@@ -84,14 +84,17 @@ def theil_sen(values: list[float]) -> float:
     return statistics.median(slopes) if slopes else 0.0
 
 
-def judge(series: str, values: list[float], tolerance: Tolerance, alpha: float, unit: str = "runs") -> Trend:
+def judge(
+    series: str, values: list[float], tolerance: Tolerance, alpha: float, unit: str = "runs", linear: bool = False
+) -> Trend:
     """One series against its tolerance; `alpha` is this series' share of the family-wise error;
-    `unit` names the points (runs of a history, windows of one run)."""
+    `unit` names the points (runs of a history, windows of one run); `linear`: the values are
+    differences already on the tolerance's scale (a duet's drift), fitted as they are, not as logs."""
     kind = tolerance.kind
     if len(values) < MIN_RUNS:
         message = f"{len(values)} {unit}: a trend needs at least {MIN_RUNS}"
         return Trend(series, tolerance.metric, tuple(values), tolerance, None, None, False, message)
-    logarithmic = kind in ("latency", "rps")
+    logarithmic = kind in ("latency", "rps") and not linear
     if logarithmic and min(values) <= 0:
         message = "a zero value in the series: no relative trend"
         return Trend(series, tolerance.metric, tuple(values), tolerance, None, None, False, message)
@@ -117,6 +120,7 @@ def judge_all(
     tolerances: dict[str, dict[str, Tolerance]],
     confidence: float = 0.95,
     unit: str = "runs",
+    linear: bool = False,
 ) -> list[Trend]:
     """series: name -> metric -> values (oldest first); tolerances: name -> metric -> tolerance.
     The family is every (series, metric) that has a tolerance and enough runs."""
@@ -128,7 +132,7 @@ def judge_all(
     ]
     family = max(1, sum(len(values) >= MIN_RUNS for *_, values, _ in judged))
     alpha = (1 - confidence) / family
-    return [judge(name, values, tolerance, alpha, unit) for name, _, values, tolerance in judged]
+    return [judge(name, values, tolerance, alpha, unit, linear) for name, _, values, tolerance in judged]
 
 
 def tolerances_for(settings: RegressionSettings | None, names: list[str]) -> dict[str, dict[str, Tolerance]]:
