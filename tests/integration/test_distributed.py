@@ -22,6 +22,10 @@ from tests.integration.test_gate import gate, write_profile
 from tests.processes import LOCUSTFILES, free_port, stop_processes
 
 CI = LOCUSTFILES / "ci.py"
+# what Locust's master logs when spawning is done: the second when the workers' own user counts reach
+# it more than 1 s after the last spawn message (LOCUST_WAIT_FOR_WORKERS_REPORT_AFTER_RAMP_UP), which
+# on a busy machine was every run of a CI suite for an hour: the test waited 90 s for the first
+SPAWNED = ("All users spawned", "Spawning is complete and report waittime is expired")
 PROFILE = (
     "version: 1\nload: {users: 20, spawn_rate: 20, run_time: %s}\nsettings: {warmup: spawn}\n"
     'global: {error_rate: "< 1%%"}\n'
@@ -90,7 +94,7 @@ def distributed(
     def read(stream: str) -> None:
         for line in getattr(master, stream):
             lines[stream].append(line)
-            if "All users spawned" in line:
+            if any(said in line for said in SPAWNED):
                 spawned.set()
 
     readers = [threading.Thread(target=read, args=(stream,), daemon=True) for stream in lines]
