@@ -11,17 +11,23 @@
 - `HttpSession.request` and FastHttpUser's timeouts: settings.request_timeout, since HttpUser waits
   for ever on a server that accepts and never answers; for HttpUser also a deadline on the whole
   response (`HttpSession._send_request_safe_mode`), since requests' timeout is per read and a
-  server that trickles its body one byte at a time never trips it.
+  server that trickles its body one byte at a time never trips it;
+- `locust.argument_parser.default_args_dict`: built once per process. A worker handling a `spawn`
+  message builds Locust's whole argument parser again for each option the master sent (81 in a
+  run with perfgate), 120-250 ms in which its users' response times run on and its heartbeats
+  wait, at every change of a load shape's users (docs/design/locust.md).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from math import isfinite
 from typing import Any
 
 import gevent
 import locust.runners
 import requests
+from locust import argument_parser
 from locust.clients import HttpSession
 from locust.contrib.fasthttp import FastHttpUser
 from locust.stats import RequestStats, StatsError
@@ -48,6 +54,7 @@ _log_error, _http_request = RequestStats.log_error, HttpSession.request
 _http_send = HttpSession._send_request_safe_mode
 _stats_init, _reset_all_locust = RequestStats.__init__, RequestStats.reset_all
 _clear_all_locust = RequestStats.clear_all
+_locust_defaults = cache(argument_parser.default_args_dict)
 
 
 class RequestDeadline(requests.exceptions.Timeout):
@@ -128,6 +135,12 @@ def _send_within_deadline(self: HttpSession, method: str, url: str, **kwargs: An
         return _http_send(self, method, url, **kwargs)
 
 
+def _default_args_built_once() -> dict[str, Any]:
+    """Locust's own options and their defaults, which do not change while a process runs; a copy,
+    as each of Locust's calls made its own."""
+    return dict(_locust_defaults())
+
+
 def install() -> None:
     locust.runners.MASTER_HEARTBEAT_TIMEOUT = MASTER_LOST_AFTER_S
     RequestStats.__init__ = _stats_with_buckets  # type: ignore[method-assign]
@@ -137,3 +150,4 @@ def install() -> None:
     RequestStats.log_error = _log_redacted_error  # type: ignore[method-assign]
     HttpSession.request = _request_with_timeout  # type: ignore[method-assign]
     HttpSession._send_request_safe_mode = _send_within_deadline  # type: ignore[method-assign]
+    argument_parser.default_args_dict = _default_args_built_once

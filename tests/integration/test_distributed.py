@@ -19,7 +19,7 @@ import pytest
 
 from perfgate.locust import MASTER_LOST_AFTER_S
 from tests.integration.test_gate import gate, write_profile
-from tests.processes import LOCUSTFILES, free_port, stop_processes
+from tests.processes import LOCUSTFILES, free_port, run_locust, stop_processes
 
 CI = LOCUSTFILES / "ci.py"
 # what Locust's master logs when spawning is done: the second when the workers' own user counts reach
@@ -234,3 +234,21 @@ def test_workers_of_a_master_killed_mid_run_exit_within_the_bound(demo_api, tmp_
         stop_processes([master, *workers])
     assert waited >= MASTER_LOST_AFTER_S - 1  # they waited for the master's heartbeat, not less
     assert f"Didn't get heartbeat from master in over {MASTER_LOST_AFTER_S}s" in stderr
+
+
+@pytest.mark.light  # three users; nothing timed
+def test_a_worker_builds_locusts_argument_parser_once_however_often_the_shape_changes_its_users(demo_api, tmp_path):
+    """Locust's worker built its whole argument parser again for each option in each spawn message
+    (81 here): 120-250 ms per change of a shape's users, in which its users' response times ran on
+    and its heartbeats waited. With eight such runs starting on two cores, workers went missing 4 s
+    in and the master ended the run."""
+    shape = Path(__file__).parent / "locustfiles" / "stepping_shape.py"
+    port = str(free_port())
+    processes = ["--processes", "2", "--master-bind-host", "127.0.0.1", "--master-bind-port", port]
+    processes += ["--master-host", "127.0.0.1", "--master-port", port]
+    finished = run_locust(shape, *processes, "-H", demo_api.url, cwd=tmp_path, timeout_s=60)
+    assert finished.returncode == 0, finished.output[-3000:]
+    counts = [json.loads(path.read_text()) for path in tmp_path.glob("worker-*.json")]
+    assert len(counts) == 2, finished.output[-3000:]
+    for count in counts:
+        assert count["spawn_messages"] >= 4 and count["parsers_built"] <= 1, count
