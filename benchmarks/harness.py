@@ -161,12 +161,17 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def aggregated(stats_csv: Path) -> dict[str, str]:
+    """Locust's own Aggregated row of a run's `--csv` stats (empty when there is none)."""
+    if not stats_csv.is_file():
+        return {}
+    with stats_csv.open() as rows:
+        return next((row for row in csv.DictReader(rows) if row["Name"] == "Aggregated"), {})
+
+
 def _totals(stats_csv: Path) -> tuple[int, float]:
     """Requests and requests/s of Locust's own Aggregated row."""
-    if not stats_csv.is_file():
-        return 0, 0.0
-    with stats_csv.open() as rows:
-        total = next((row for row in csv.DictReader(rows) if row["Name"] == "Aggregated"), None)
+    total = aggregated(stats_csv)
     return (int(total["Request Count"]), float(total["Requests/s"])) if total else (0, 0.0)
 
 

@@ -71,7 +71,9 @@ def test_quick_benchmarks_run_every_part_and_write_their_figures(tmp_path):
     for flow in figures["generators"]["flows"].values():
         assert flow["HttpUser"]["requests_per_cpu_second"] > 0
         assert flow["FastHttpUser"]["requests_per_cpu_second"] > 0
-    assert set(figures["distributed"]["ci_job"]) == {"1 workers", "2 workers"}  # quick: 4 only in full runs
+    assert set(figures["distributed"]["ci_job"]) == {"2 workers"}  # quick: 1 and 4 only in full runs
+    for arm in ("bare", "perfgate"):  # both ran the shape on two workers
+        assert figures["distributed"]["shape_changes"][arm]["rps"]["median"] > 0
 
     per_request = figures["per_request"]
     assert per_request["log_request_ns"]["bare"] > 0 and per_request["log_request_ns"]["perfgate"] > 0
