@@ -62,8 +62,11 @@ def test_quick_benchmarks_run_every_part_and_write_their_figures(tmp_path):
         assert flow["HttpUser"]["requests_per_cpu_second"] > 0
         assert flow["FastHttpUser"]["requests_per_cpu_second"] > 0
     assert set(figures["distributed"]["ci_job"]) == {"2 workers"}  # quick: 1 and 4 only in full runs
-    for arm in ("bare", "perfgate"):  # both ran the shape on two workers
-        assert figures["distributed"]["shape_changes"][arm]["rps"]["median"] > 0
+    shape = figures["distributed"]["shape_changes"]
+    assert shape["bare"]["max_ms"] and shape["perfgate"]["max_ms"]  # both runs wrote Locust's stats, read here
+    # bare Locust's workers may send nothing in 3 s on a busy machine (in a full CI run its users never
+    # started): their stall at each change of users is what the part measures
+    assert shape["perfgate"]["rps"]["median"] > 0
 
     per_request = figures["per_request"]
     assert per_request["log_request_ns"]["bare"] > 0 and per_request["log_request_ns"]["perfgate"] > 0
