@@ -68,6 +68,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def forked_workers() -> list[str]:
+    """Locust options for `--processes 2` on a master port of its own on 127.0.0.1 (two such runs on
+    Locust's default port would share one master)."""
+    port = str(free_port())
+    bind = ["--master-bind-host", "127.0.0.1", "--master-bind-port", port]
+    return ["--processes", "2", *bind, "--master-host", "127.0.0.1", "--master-port", port]
+
+
 def start_locust(locustfile: Path, cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     """A Locust process in the background (its own process group, output in cwd/locust.log);
     stop it with stop_processes in a finally."""

@@ -18,7 +18,7 @@ import pytest
 
 from tests.integration.test_distributed import master_and_workers
 from tests.integration.test_gate import write_profile
-from tests.processes import LOCUSTFILES, REPO, free_port, stop_processes
+from tests.processes import LOCUSTFILES, REPO, forked_workers, free_port, stop_processes
 
 PROFILE = 'version: 1\nglobal: {error_rate: "< 1%"}\n'
 
@@ -178,11 +178,9 @@ def start_signalled(folder: Path, mode: str, shape: str, host: str) -> Signalled
 
     if mode == "local":
         return SignalledRun(mode, folder, [spawn("main", "--headless", *gate)])
-    port = str(free_port())
     if mode == "--processes":
-        processes = ["--processes", "2", "--master-bind-host", "127.0.0.1", "--master-bind-port", port]
-        processes += ["--master-host", "127.0.0.1", "--master-port", port]
-        return SignalledRun(mode, folder, [spawn("main", "--headless", *processes, *gate)])
+        return SignalledRun(mode, folder, [spawn("main", "--headless", *forked_workers(), *gate)])
+    port = str(free_port())
     master = spawn(
         "main",
         "--master",
