@@ -49,6 +49,7 @@ class CheckKind(StrEnum):
 
 VERDICT_EXIT_CODES = {Verdict.PASS: 0, Verdict.FAIL: 3, Verdict.REGRESSION: 4, Verdict.INCONCLUSIVE: 5}
 CONFIG_ERROR_EXIT_CODE = 2
+REFUSED = "refused"  # what the reports of a run call exit code 2: nothing was run
 # the order in which every report lists checks: what needs attention first
 STATUS_ORDER = (Status.FAIL, Status.REGRESSION, Status.NO_DATA, Status.INCONCLUSIVE, Status.IMPROVEMENT, Status.PASS)
 UNRESOLVED = (Status.NO_DATA, Status.INCONCLUSIVE)  # a check that could not be decided
@@ -218,6 +219,15 @@ class AbortRecord:
     at_s: float
     actual: float
     message: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A run perfgate refused before judging it (exit code 2): `what` in a few words ("invalid
+    profile"), and each problem as the console printed it."""
+
+    what: str
+    problems: tuple[str, ...]
 
 
 @dataclass

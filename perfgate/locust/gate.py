@@ -39,7 +39,7 @@ from perfgate.core.baseline import FIRST_BASELINE_HINT, Baseline, BaselineError
 from perfgate.core.capacity import CapacitySearch
 from perfgate.core.evaluate import settled_exit_code
 from perfgate.core.live import LiveMonitor, empty_snapshot
-from perfgate.core.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, Result, Snapshot, Verdict
+from perfgate.core.model import CONFIG_ERROR_EXIT_CODE, VERDICT_EXIT_CODES, Refusal, Result, Snapshot, Verdict
 from perfgate.core.observations import (
     GeneratorCpu,
     LoopTiming,
@@ -63,7 +63,7 @@ from perfgate.locust.stopper import stopped_here
 from perfgate.locust.uncaught import UncaughtExceptions
 from perfgate.report import console
 from perfgate.report.live_view import live_rows, verdict_rows
-from perfgate.report.output import Destinations, deliver
+from perfgate.report.output import Destinations, deliver, deliver_refusal
 from perfgate.report.terminal import Escaping
 from perfgate.store.history import default_history, load_baseline
 from perfgate.version import __version__
@@ -376,6 +376,8 @@ class Gate:
     def conclude(self, was_interrupted: bool) -> None:
         """Judges the test, delivers its reports (a web UI test's also to tests/<n>/) and sets the exit code."""
         if self.duet is not None and self.duet.refused:
+            refusal = Refusal("a duet that cannot run", (self.duet.refused,))
+            deliver_refusal(refusal, Destinations(Path(self.options.report_dir), out=self.out))
             self.set_exit_code(CONFIG_ERROR_EXIT_CODE)
             return
         self.test_stopping()
@@ -402,9 +404,7 @@ class Gate:
 
     @property
     def out(self) -> TextIO:
-        """Where the verdict and the CI's annotations are printed: stdout, unless Locust's --json
-        prints its stats there for a parser (a CI runner reads workflow commands on stderr too)."""
-        return Escaping(sys.stderr if getattr(self.options, "json", False) else sys.stdout)
+        return verdict_out(self.options)
 
     def set_exit_code(self, verdict_code: int) -> None:
         """The verdict's code, settled with one that another quitting listener set before perfgate's
@@ -553,11 +553,22 @@ class Gate:
         }
 
 
+def verdict_out(options: Any) -> TextIO:
+    """Where the verdict and the CI's annotations are printed: stdout, unless Locust's --json
+    prints its stats there for a parser (a CI runner reads workflow commands on stderr too)."""
+    return Escaping(sys.stderr if getattr(options, "json", False) else sys.stdout)
+
+
 def refuse(runner: Any, problems: list[str], what: str) -> None:
+    """Exit 2 before any request: the problems printed, and said where the verdict would have gone
+    (output.deliver_refusal: an earlier run's reports are not left there as if they were this run's)."""
     for problem in problems:
         print(f"perfgate: {problem}", file=sys.stderr, flush=True)
-    print(f"perfgate: {what}; nothing was run (exit code 2)", file=sys.stderr, flush=True)
+    print(f"perfgate: {what}; nothing was run (exit code {CONFIG_ERROR_EXIT_CODE})", file=sys.stderr, flush=True)
     if runner is not None:
+        options = runner.environment.parsed_options
+        to = Destinations(Path(options.report_dir), out=verdict_out(options))
+        deliver_refusal(Refusal(what, tuple(problems)), to)
         runner.quit()
     sys.exit(CONFIG_ERROR_EXIT_CODE)
 

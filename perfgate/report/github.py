@@ -6,18 +6,21 @@ GitHub shows at most 10 error annotations per step and drops the rest silently, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
 from perfgate.core.inert import inert
-from perfgate.core.model import UNRESOLVED, Result, Status
+from perfgate.core.model import CONFIG_ERROR_EXIT_CODE, REFUSED, UNRESOLVED, Refusal, Result, Status
 from perfgate.report import markdown
 from perfgate.report.junit import source_location
 from perfgate.report.text import check_title, shown_name
 
 MAX_ANNOTATIONS = 10
 STEP_SUMMARY_LIMIT = 1024 * 1024  # bytes GitHub accepts per step
+# a profile problem begins with where it is: "thresholds/ci.yaml:12 rules[0].metric: ..."
+_LOCATED = re.compile(r"(?P<path>[^\s:][^:]*):(?P<line>\d+)[\s:]")
 
 
 def _escape_data(text: str) -> str:
@@ -76,3 +79,35 @@ def publish(result: Result, report_dir: Path, environ: Mapping[str, str], out: T
     if output:
         with open(output, "a", encoding="utf-8") as handle:
             handle.writelines(f"{key}={value}\n" for key, value in outputs(result, report_dir).items())
+
+
+def refusal_annotations(refusal: Refusal) -> list[str]:
+    """An error annotation per problem, on the profile's line when the problem names one."""
+    lines = []
+    for problem in refusal.problems[:MAX_ANNOTATIONS]:
+        properties = [f"title={_escape_property(f'perfgate {REFUSED}: {refusal.what}')}"]
+        located = _LOCATED.match(problem)
+        location = source_location(f"{located['path']}:{located['line']}") if located else None
+        if location:
+            properties[:0] = [f"file={_escape_property(location[0])}", f"line={location[1]}"]
+        lines.append(f"::error {','.join(properties)}::{_escape_data(inert(problem))}")
+    if len(refusal.problems) > MAX_ANNOTATIONS:
+        more = len(refusal.problems) - MAX_ANNOTATIONS
+        lines.append(f"::notice title=perfgate::{more} more problems, see the job summary and the job's log")
+    return lines
+
+
+def publish_refusal(refusal: Refusal, report_dir: Path, environ: Mapping[str, str], out: TextIO) -> None:
+    """The annotations, step summary and outputs of a run that was refused: what a job that
+    reads `verdict` or posts the summary needs to tell it from a run that was judged."""
+    for line in refusal_annotations(refusal):
+        print(line, file=out)
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown.render_refusal(refusal) + "\n")
+    output = environ.get("GITHUB_OUTPUT")
+    if output:
+        with open(output, "a", encoding="utf-8") as handle:
+            written = {"verdict": REFUSED, "exit-code": str(CONFIG_ERROR_EXIT_CODE), "report-dir": str(report_dir)}
+            handle.writelines(f"{key}={value}\n" for key, value in written.items())

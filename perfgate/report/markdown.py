@@ -9,7 +9,16 @@ from typing import Any
 
 from perfgate.core.inert import inert
 from perfgate.core.metrics import shown
-from perfgate.core.model import CheckKind, CheckResult, Result, Status, profile_name
+from perfgate.core.model import (
+    CONFIG_ERROR_EXIT_CODE,
+    REFUSED,
+    CheckKind,
+    CheckResult,
+    Refusal,
+    Result,
+    Status,
+    profile_name,
+)
 from perfgate.report.console import format_change, status_line
 from perfgate.report.text import STATUS_LABELS, check_title, ordered, shown_name
 from perfgate.store.files import write_atomic
@@ -170,6 +179,24 @@ def _render(result: Result, most: int | None) -> str:
 
 
 def write(result: Result, report_dir: Path) -> Path:
+    return _write(render(result), report_dir)
+
+
+def render_refusal(refusal: Refusal, most: int = 50) -> str:
+    """summary.md of a run perfgate refused: what a pull-request comment updated from it shows
+    instead of an earlier run's verdict."""
+    what = f"{REFUSED}: {_cell(refusal.what)}; nothing was run (exit code {CONFIG_ERROR_EXIT_CODE})"
+    shown = _first(list(refusal.problems), most)
+    lines = [f"### ⛔ perfgate · {what}", "", *(f"- {_cell(problem)}" for problem in shown)]
+    more = len(refusal.problems) - len(shown)
+    return "\n".join([*lines, *([f"- … and {more} more, printed by the run"] if more > 0 else []), ""])
+
+
+def write_refusal(refusal: Refusal, report_dir: Path) -> Path:
+    return _write(render_refusal(refusal), report_dir)
+
+
+def _write(text: str, report_dir: Path) -> Path:
     path = report_dir / FILE_NAME
-    write_atomic(path, render(result))
+    write_atomic(path, text)
     return path

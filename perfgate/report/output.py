@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from perfgate.core.baseline import promotion_refusal
-from perfgate.core.model import Result
+from perfgate.core.model import Refusal, Result
 from perfgate.report import github, gitlab, html, junit, markdown, result_json, termination
 from perfgate.store.files import write_atomic
 from perfgate.store.history import HistoryError, provenance, record
@@ -50,11 +50,14 @@ class Publisher:
     name: str
     applies: Callable[[Mapping[str, str]], bool]
     publish: Callable[[Result, Path, Mapping[str, str], TextIO], None]
+    publish_refusal: Callable[[Refusal, Path, Mapping[str, str], TextIO], None]
 
 
 PUBLISHERS = (
-    Publisher("GitHub Actions", github.applies, github.publish),
-    Publisher("the Kubernetes termination message", termination.applies, termination.publish),
+    Publisher("GitHub Actions", github.applies, github.publish, github.publish_refusal),
+    Publisher(
+        "the Kubernetes termination message", termination.applies, termination.publish, termination.publish_refusal
+    ),
 )
 
 
@@ -97,17 +100,47 @@ def deliver(result: Result, to: Destinations) -> Delivery:
         written += paths if isinstance(paths, list) else [paths]
     if written:
         logger.info("perfgate: wrote %s", ", ".join(map(str, written)))
-    for publisher in PUBLISHERS if to.publish else ():
-        if publisher.applies(to.environ):
-            try:
-                publisher.publish(result, to.report_dir, to.environ, to.out)
-            except OSError as problem:
-                logger.error("perfgate: cannot publish to %s: %s", publisher.name, problem)
+    _publish(to, lambda publisher: publisher.publish(result, to.report_dir, to.environ, to.out))
     if to.save_baseline is not None:
         save_baseline(result, to.save_baseline)
     if to.history is not None:
         record_history(result, to.history, to.environ, to.report_dir / "result.json")
     return delivery
+
+
+def deliver_refusal(refusal: Refusal, to: Destinations) -> Delivery:
+    """A refused run said where its verdict would have gone: an earlier run's reports in the report
+    directory removed, since a step after the run (a pull-request comment, a JUnit publisher,
+    `perfgate history --record`) would take them for this run's; summary.md saying why nothing was
+    run, so that a comment updated from it stops showing the earlier verdict; the CI publishers
+    told. Every failure is logged and costs nothing else: the exit code stands."""
+    delivery = Delivery()
+    earlier = [path for path in (to.report_dir / name for name in REPORT_FILES) if path.is_file()]
+    for path in earlier:
+        try:
+            path.unlink()
+        except OSError as problem:
+            logger.error("perfgate: cannot remove %s, a report of an earlier run: %s", path, problem)
+    if earlier:
+        names = ", ".join(path.name for path in earlier)
+        logger.warning("perfgate: removed the reports of an earlier run from %s: %s", to.report_dir, names)
+    try:
+        delivery.written.append(markdown.write_refusal(refusal, to.report_dir))
+    except OSError as problem:
+        logger.error("perfgate: cannot write %s to %s: %s", markdown.FILE_NAME, to.report_dir, problem)
+        delivery.failed.append("markdown")
+    _publish(to, lambda publisher: publisher.publish_refusal(refusal, to.report_dir, to.environ, to.out))
+    return delivery
+
+
+def _publish(to: Destinations, send: Callable[[Publisher], None]) -> None:
+    """`send` to each CI system this runs on (none when `to.publish` is off)."""
+    for publisher in PUBLISHERS if to.publish else ():
+        if publisher.applies(to.environ):
+            try:
+                send(publisher)
+            except OSError as problem:
+                logger.error("perfgate: cannot publish to %s: %s", publisher.name, problem)
 
 
 def save_baseline(result: Result, path: Path) -> None:

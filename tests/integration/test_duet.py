@@ -186,7 +186,7 @@ def test_a_duet_that_cannot_run_is_refused_before_any_request(tmp_path):
     assert finished.returncode == 2, finished.output[-2000:]
     assert "--baseline-host: expected an http(s) URL such as http://127.0.0.1:8001" in finished.output
     assert "found '127.0.0.1:8001'" in finished.output
-    assert not (tmp_path / "reports").exists()
+    assert "--baseline-host: expected an http(s) URL" in (tmp_path / "reports" / "summary.md").read_text()
     # "embedded" with a locustfile that embeds no demo API is found only when the run starts
     profile = tmp_path / "profile.yaml"
     profile.write_text('version: 1\nglobal: {error_rate: "< 1%"}\n')
@@ -194,4 +194,5 @@ def test_a_duet_that_cannot_run_is_refused_before_any_request(tmp_path):
     finished = run_locust(CORPUS / "fasthttp.py", *args, cwd=tmp_path, timeout_s=60)
     assert finished.returncode == 2, finished.output[-2000:]
     assert "--baseline-host embedded, but this locustfile starts no demo API; nothing was run" in finished.output
-    assert not (tmp_path / "reports").exists()
+    assert [path.name for path in (tmp_path / "reports").iterdir()] == ["summary.md"]  # only why
+    assert "refused: a duet that cannot run" in (tmp_path / "reports" / "summary.md").read_text()

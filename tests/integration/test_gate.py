@@ -12,6 +12,7 @@ import pytest
 from tests.processes import LOCUSTFILES, REPO, Finished, get_json, run_bounded, run_locust
 
 CI = LOCUSTFILES / "ci.py"
+PASSING = 'version: 1\nsettings: {min_requests: 5}\nglobal: {error_rate: "< 50%"}\n'
 
 
 def gate(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[Finished, dict | None]:
@@ -76,6 +77,32 @@ def test_an_invalid_profile_stops_the_run_before_any_request(text, expected, dem
     assert finished.returncode == 2
     assert expected in finished.stderr
     assert result is None
+    assert get_json(demo_api.url + "/healthz")["requests_served"] == served_before
+
+
+@pytest.mark.light
+def test_a_refused_run_leaves_no_verdict_of_an_earlier_run_and_says_why_where_ci_reads(demo_api, tmp_path):
+    """A pull request's comment is updated from summary.md: after a passing run, a run refused for
+    its profile must not leave that PASS standing (nor result.json, junit.xml) as if it were its own."""
+    steady = Path(__file__).parent / "locustfiles" / "steady.py"
+    reports = tmp_path / "reports"
+    common = ("-H", demo_api.url, "--report-dir", str(reports), "-u", "2", "-r", "2")
+    earlier = run_locust(steady, *common, "-t", "3s", "--thresholds", str(write_profile(tmp_path, PASSING)), cwd=REPO)
+    assert earlier.returncode == 0 and (reports / "junit.xml").exists(), earlier.output[-3000:]
+    assert "PASS" in (reports / "summary.md").read_text()
+    served_before = get_json(demo_api.url + "/healthz")["requests_served"]
+    profile = write_profile(tmp_path, 'version: 1\nendpoints:\n  "GET /api/v1/projects":\n    p95: fast\n')
+    output = tmp_path / "github-output"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(output)}
+    refused = run_locust(steady, *common, "-t", "3s", "--thresholds", str(profile), cwd=tmp_path, env=env)
+    assert refused.returncode == 2, refused.output[-3000:]
+    assert sorted(path.name for path in reports.iterdir()) == ["summary.md"]
+    summary = (reports / "summary.md").read_text()
+    assert summary.startswith("### ⛔ perfgate · refused: invalid profile; nothing was run (exit code 2)")
+    assert 'profile.yaml:4 endpoints."GET /api/v1/projects".p95: expected a duration limit' in summary
+    assert "removed the reports of an earlier run from" in refused.stderr
+    assert "::error file=profile.yaml,line=4,title=perfgate refused%3A invalid profile::" in refused.stdout
+    assert "verdict=refused\n" in output.read_text()
     assert get_json(demo_api.url + "/healthz")["requests_served"] == served_before
 
 

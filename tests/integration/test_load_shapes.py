@@ -125,7 +125,8 @@ def test_stages_and_a_shape_class_of_the_locustfile_are_refused_before_any_reque
     finished = run_locust(locustfile, "-H", demo_api.url, "--thresholds", str(profile), cwd=tmp_path, timeout_s=60)
     assert finished.returncode == 2, finished.output[-3000:]
     assert "load.stages and the locustfile's TenUsersForFiveSeconds both shape the load; remove one" in finished.stderr
-    assert not (tmp_path / "reports").exists()
+    assert [path.name for path in (tmp_path / "reports").iterdir()] == ["summary.md"]
+    assert "refused: two load shapes" in (tmp_path / "reports" / "summary.md").read_text()
 
 
 def test_a_baseline_from_an_empty_history_stops_the_run_with_what_to_do(demo_api, tmp_path):

@@ -14,7 +14,7 @@ import junitparser
 import pytest
 import xmlschema
 
-from perfgate.core.model import CheckResult, Result, Status, Verdict
+from perfgate.core.model import CheckResult, Refusal, Result, Status, Verdict
 from perfgate.report import console, github, gitlab, html, junit, markdown, termination
 from perfgate.report import output as output_step
 from perfgate.report.svg import (
@@ -199,6 +199,49 @@ def test_github_publish_appends_the_summary_and_outputs_only_on_github(tmp_path)
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
     assert outputs["verdict"] == "fail" and outputs["exit-code"] == "3" and outputs["regressed"] == "1"
     assert printed.read_text().count("::error ") == 2
+
+
+def test_a_refusal_replaces_an_earlier_runs_reports_and_tells_github_and_kubernetes(tmp_path):
+    """An earlier run's verdict left in the report directory would be read as this run's by the steps
+    after it (a pull-request comment is updated from summary.md, JUnit publishers read junit.xml)."""
+    reports = tmp_path / "reports"
+    output_step.deliver(sample(), output_step.Destinations(reports, publish=False))
+    (reports / "notes.txt").write_text("the user's own")
+    summary, output, message = tmp_path / "summary", tmp_path / "output", tmp_path / "termination"
+    environ = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(output),
+        termination.PATH_VARIABLE: str(message),
+    }
+    problems = tuple(f"thresholds/ci.yaml:{line} endpoints.p95: expected a duration | <b>" for line in range(3, 15))
+    printed = tmp_path / "stdout"
+    with printed.open("w") as out:
+        delivery = output_step.deliver_refusal(
+            Refusal("invalid profile", problems), output_step.Destinations(reports, environ=environ, out=out)
+        )
+    assert sorted(path.name for path in reports.iterdir()) == ["notes.txt", "summary.md"]
+    assert delivery.written == [reports / "summary.md"] and not delivery.failed
+    written = (reports / "summary.md").read_text()
+    assert written.startswith("### ⛔ perfgate · refused: invalid profile; nothing was run (exit code 2)\n")
+    assert "- thresholds/ci.yaml:3 endpoints.p95: expected a duration \\| \\<b\\>" in written
+    assert summary.read_text() == written + "\n"
+    annotations = printed.read_text().splitlines()
+    assert len(annotations) == 11 and annotations[-1].startswith("::notice title=perfgate::2 more problems")
+    assert annotations[0] == (
+        "::error file=thresholds/ci.yaml,line=3,title=perfgate refused%3A invalid profile::"
+        "thresholds/ci.yaml:3 endpoints.p95: expected a duration | <b>"
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert outputs["verdict"] == "refused" and outputs["exit-code"] == "2"
+    first = "thresholds/ci.yaml:3 endpoints.p95: expected a duration | <b>"
+    assert message.read_text() == f"REFUSED: invalid profile: {first} (and 11 more); exit 2\n"
+
+
+def test_a_refusal_with_more_problems_than_a_comment_holds_lists_the_first_fifty():
+    text = markdown.render_refusal(Refusal("invalid profile", tuple(f"problem {n}" for n in range(80))))
+    assert "- problem 49\n" in text and "problem 50" not in text
+    assert text.endswith("- … and 30 more, printed by the run\n")
 
 
 def test_gitlab_load_performance_has_the_four_values_the_widget_reads():
