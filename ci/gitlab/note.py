@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Posts perfgate's summary.md as one note on the merge request, and updates that same note on later
-pipelines (found by the marker in its first line) instead of adding another, through GitLab's REST
-API with a project access token (PERFGATE_GITLAB_TOKEN, scope api, role Reporter or more) and the
-job's own variables. Standard library only. It never fails the job: run it in after_script, whose
-failures GitLab ignores, and every problem is a warning line."""
+pipelines (found by the marker in its first line) instead of adding another; a pipeline that wrote
+no summary replaces it with a line that says so. Through GitLab's REST API with a project access
+token (PERFGATE_GITLAB_TOKEN, scope api, role Reporter or more) and the job's own variables.
+Standard library only. It never fails the job: run it in after_script, whose failures GitLab
+ignores, and every problem is a warning line."""
 
 from __future__ import annotations
 
@@ -31,11 +32,17 @@ def main(summary: str) -> str:
     if not token or not iid:
         return "not posted: PERFGATE_GITLAB_TOKEN and CI_MERGE_REQUEST_IID (a merge-request pipeline) are needed"
     path = Path(summary)
-    if not path.is_file():
-        return f"not posted: {summary} not found (the gate wrote no summary)"
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+    else:  # the job ended before the gate wrote one: an earlier pipeline's verdict must not stand
+        print(f"perfgate: warning: {summary} not found: the note now says that this pipeline wrote no summary")
+        text = (
+            f"### ⚠️ perfgate · no summary: this pipeline wrote none (`{summary}` not found), so no verdict is "
+            "shown; the job's log says why\n"
+        )
     project = urllib.parse.quote(env["CI_PROJECT_ID"], safe="")
     notes = f"{env['CI_API_V4_URL']}/projects/{project}/merge_requests/{iid}/notes"
-    body = {"body": f"{MARKER}\n{path.read_text(encoding='utf-8')}"}
+    body = {"body": f"{MARKER}\n{text}"}
     page, found = 1, None
     while found is None:
         listed = call("GET", f"{notes}?per_page=100&page={page}", token)

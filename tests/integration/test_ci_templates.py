@@ -150,6 +150,16 @@ def test_the_pull_request_comment_is_created_once_then_updated_and_never_fails_t
     ]
     assert "repos/acme/api/issues/comments/1000" in calls[-1] and "repos/acme/api/issues/42/comments" in calls[0]
 
+    # a run that ended before the gate wrote a summary: the earlier PASS must not stand on the pull request
+    summary.unlink()
+    _, missing = comment_step(tmp_path, summary)
+    assert missing.returncode == 0 and f"::warning title=perfgate comment::{summary} not found" in missing.stdout
+    comments = json.loads((tmp_path / "github.json").read_text())
+    assert len(comments) == 1 and comments[0]["body"] == (
+        f"<!-- perfgate: pull-request summary -->\n### ⚠️ perfgate · no summary: this run wrote none (`{summary}` "
+        "not found), so no verdict is shown; the job's log says why\n"
+    )
+
     # a read-only token (a fork's pull request): a warning, exit 0; and the step may fail without failing the job
     _, refused = comment_step(tmp_path, summary, GH_FAIL="1")
     assert refused.returncode == 0 and "::warning title=perfgate comment::could not list" in refused.stdout
@@ -229,6 +239,9 @@ def test_the_merge_request_note_is_created_once_then_updated_and_never_fails_the
         first = run_bounded(note, 60, REPO, env)
         summary.write_text(LATER)
         second = run_bounded(note, 60, REPO, env)
+        after_second = [note["body"] for note in GitLab.notes]
+        summary.unlink()  # a pipeline that ended before the gate wrote one
+        missing = run_bounded(note, 60, REPO, env)
         GitLab.failing = True
         failing = run_bounded(note, 60, REPO, env)
     finally:
@@ -236,8 +249,11 @@ def test_the_merge_request_note_is_created_once_then_updated_and_never_fails_the
         server.server_close()
     assert first.returncode == 0 and "added the summary note to merge request !9" in first.stdout, first.output
     assert second.returncode == 0 and "updated the summary note" in second.stdout, second.output
-    assert len(GitLab.notes) == 1 and GitLab.notes[0]["body"].startswith(
-        "<!-- perfgate: merge-request summary -->\n### ✅"
+    assert len(after_second) == 1 and after_second[0].startswith("<!-- perfgate: merge-request summary -->\n### ✅")
+    assert missing.returncode == 0 and f"warning: {summary} not found" in missing.stdout, missing.output
+    assert len(GitLab.notes) == 1 and GitLab.notes[0]["body"] == (
+        f"<!-- perfgate: merge-request summary -->\n### ⚠️ perfgate · no summary: this pipeline wrote none "
+        f"(`{summary}` not found), so no verdict is shown; the job's log says why\n"
     )
     assert [(m, p.split("?")[0]) for m, p, _ in GitLab.seen[:2]] == [
         ("GET", "/api/v4/projects/acme%2Fapi/merge_requests/9/notes"),
