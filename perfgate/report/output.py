@@ -1,10 +1,11 @@
 """The one output step of a verdict, used by the end of a live run and by `perfgate compare` and
 `perfgate report`: every report written on its own (one failing costs none of the others, and the
-exit code stands), the CI publishers of the system it runs on, and the baseline and history kept.
+exit code stands), the CI publishers of the system it runs on, and the baseline and history kept;
+and its counterpart for a run perfgate refused (exit 2), `deliver_refusal`.
 
 Publishers are a registry: each says whether it applies here (from the environment) and does what
-that system expects of a job: GitHub Actions' annotations, step summary and outputs; Kubernetes'
-termination message. GitLab merge-request notes, Buildkite annotations or a pull-request comment
+that system expects of a job, for a verdict and for a refusal: GitHub Actions' annotations, step
+summary and outputs; Kubernetes' termination message. GitLab merge-request notes, Buildkite annotations or a pull-request comment
 go beside them.
 """
 
