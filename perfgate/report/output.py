@@ -5,8 +5,8 @@ and its counterpart for a run perfgate refused (exit 2), `deliver_refusal`.
 
 Publishers are a registry: each says whether it applies here (from the environment) and does what
 that system expects of a job, for a verdict and for a refusal: GitHub Actions' annotations, step
-summary and outputs; Kubernetes' termination message. GitLab merge-request notes, Buildkite annotations or a pull-request comment
-go beside them.
+summary and outputs; Kubernetes' termination message. GitLab merge-request notes, Buildkite
+annotations or a pull-request comment go beside them.
 """
 
 from __future__ import annotations
