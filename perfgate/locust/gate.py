@@ -377,7 +377,7 @@ class Gate:
         """Judges the test, delivers its reports (a web UI test's also to tests/<n>/) and sets the exit code."""
         if self.duet is not None and self.duet.refused:
             refusal = Refusal("a duet that cannot run", (self.duet.refused,))
-            deliver_refusal(refusal, Destinations(Path(self.options.report_dir), out=self.out))
+            deliver_refusal(refusal, *refusal_destinations(self.options))
             self.set_exit_code(CONFIG_ERROR_EXIT_CODE)
             return
         self.test_stopping()
@@ -559,6 +559,12 @@ def verdict_out(options: Any) -> TextIO:
     return Escaping(sys.stderr if getattr(options, "json", False) else sys.stdout)
 
 
+def refusal_destinations(options: Any) -> tuple[Destinations, list[str]]:
+    """Where a refusal goes, and the files the run was given, which it must not remove."""
+    given = [path for path in (options.baseline, options.save_baseline) if path]
+    return Destinations(Path(options.report_dir), out=verdict_out(options)), given
+
+
 def refuse(runner: Any, problems: list[str], what: str) -> None:
     """Exit 2 before any request: the problems printed, and said where the verdict would have gone
     (output.deliver_refusal: an earlier run's reports are not left there as if they were this run's)."""
@@ -566,9 +572,7 @@ def refuse(runner: Any, problems: list[str], what: str) -> None:
         print(f"perfgate: {problem}", file=sys.stderr, flush=True)
     print(f"perfgate: {what}; nothing was run (exit code {CONFIG_ERROR_EXIT_CODE})", file=sys.stderr, flush=True)
     if runner is not None:
-        options = runner.environment.parsed_options
-        to = Destinations(Path(options.report_dir), out=verdict_out(options))
-        deliver_refusal(Refusal(what, tuple(problems)), to)
+        deliver_refusal(Refusal(what, tuple(problems)), *refusal_destinations(runner.environment.parsed_options))
         runner.quit()
     sys.exit(CONFIG_ERROR_EXIT_CODE)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -109,14 +109,18 @@ def deliver(result: Result, to: Destinations) -> Delivery:
     return delivery
 
 
-def deliver_refusal(refusal: Refusal, to: Destinations) -> Delivery:
+def deliver_refusal(refusal: Refusal, to: Destinations, inputs: Collection[str] = ()) -> Delivery:
     """A refused run said where its verdict would have gone: an earlier run's reports in the report
     directory removed, since a step after the run (a pull-request comment, a JUnit publisher,
-    `perfgate history --record`) would take them for this run's; summary.md saying why nothing was
-    run, so that a comment updated from it stops showing the earlier verdict; the CI publishers
-    told. Every failure is logged and costs nothing else: the exit code stands."""
+    `perfgate history --record`) would take them for this run's, except the files among `inputs`
+    (a --baseline kept as the report directory's result.json is the user's, not a verdict of
+    this run); summary.md saying why nothing was run, so that a comment updated from it stops
+    showing the earlier verdict; the CI publishers told. Every failure is logged and costs nothing
+    else: the exit code stands."""
     delivery = Delivery()
-    earlier = [path for path in (to.report_dir / name for name in REPORT_FILES) if path.is_file()]
+    given = {Path(path).resolve() for path in inputs}
+    reports = (to.report_dir / name for name in REPORT_FILES)
+    earlier = [path for path in reports if path.is_file() and path.resolve() not in given]
     for path in earlier:
         try:
             path.unlink()

@@ -94,9 +94,12 @@ def test_a_refused_run_leaves_no_verdict_of_an_earlier_run_and_says_why_where_ci
     profile = write_profile(tmp_path, 'version: 1\nendpoints:\n  "GET /api/v1/projects":\n    p95: fast\n')
     output = tmp_path / "github-output"
     env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(output)}
-    refused = run_locust(steady, *common, "-t", "3s", "--thresholds", str(profile), cwd=tmp_path, env=env)
+    baseline = (reports / "result.json").read_text()  # given as --baseline: the user's input, not a verdict
+    given = ("--thresholds", str(profile), "--baseline", str(reports / "result.json"))
+    refused = run_locust(steady, *common, "-t", "3s", *given, cwd=tmp_path, env=env)
     assert refused.returncode == 2, refused.output[-3000:]
-    assert sorted(path.name for path in reports.iterdir()) == ["summary.md"]
+    assert sorted(path.name for path in reports.iterdir()) == ["result.json", "summary.md"]
+    assert (reports / "result.json").read_text() == baseline
     summary = (reports / "summary.md").read_text()
     assert summary.startswith("### ⛔ perfgate · refused: invalid profile; nothing was run (exit code 2)")
     assert 'profile.yaml:4 endpoints."GET /api/v1/projects".p95: expected a duration limit' in summary
