@@ -1,8 +1,9 @@
 """GitHub Actions: the Markdown summary appended to $GITHUB_STEP_SUMMARY, `::error` annotations on
-the profile lines of failed checks, and `verdict`/`exit-code` in $GITHUB_OUTPUT.
+the profile lines of failed checks, and `verdict`/`exit-code` in $GITHUB_OUTPUT; for a run perfgate
+refused, an annotation per problem and `verdict=refused`.
 
 GitHub shows at most 10 error annotations per step and drops the rest silently, so perfgate prints
-10 and then one notice with the count of the others (ci-conventions.md §2)."""
+10 and then one notice with the count of the others (docs/ci/github.md)."""
 
 from __future__ import annotations
 

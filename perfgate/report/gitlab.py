@@ -1,8 +1,8 @@
 """GitLab merge-request widgets: `gl-load-performance.json` for artifacts:reports:load_performance
 and `metrics.txt` (OpenMetrics text) for artifacts:reports:metrics.
 
-The load-performance widget reads exactly four values of k6's summary export (ci-conventions.md
-§3): metrics.http_reqs.rate, metrics.http_req_waiting["p(90)"] and ["p(95)"], and
+The load-performance widget reads exactly four values of k6's summary export (docs/ci/gitlab.md):
+metrics.http_reqs.rate, metrics.http_req_waiting["p(90)"] and ["p(95)"], and
 metrics.checks.passes / fails. We fill them from the measured aggregate (full response time, not
 time to first byte: Locust does not measure TTFB) and from perfgate's checks. GitLab's metrics
 parser strips `#...` to the end of a line and shell-splits the rest, so label values carry no `#`,
