@@ -2,8 +2,9 @@
 # Posts perfgate's summary.md as one comment on the pull request, and updates that same comment on
 # later runs (found by the marker in its first line) instead of adding another; a run that wrote no
 # summary replaces it with a line that says so. Needs only the gh CLI of GitHub's runners and the
-# job's token (GH_TOKEN, with pull-requests: write), PR_NUMBER and GITHUB_REPOSITORY. It never fails the job: a fork's read-only token or an API outage is reported
-# as a warning and the gate's own result stands.
+# job's token (GH_TOKEN, with pull-requests: write), PR_NUMBER and GITHUB_REPOSITORY. It never
+# fails the job: a fork's read-only token or an API outage is reported as a warning and the gate's
+# own result stands.
 set -uo pipefail
 summary=${1:-perfgate-results/summary.md}
 marker='<!-- perfgate: pull-request summary -->'
