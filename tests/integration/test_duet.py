@@ -26,10 +26,12 @@ FLOWS, CORPUS = HERE / "duet_flows.py", HERE / "corpus"
 SLOWED = "GET /api/v1/projects"
 CI_LOAD = {"PERFGATE_USERS": "10", "PERFGATE_RUN_TIME": "20s"}
 EMBEDDED = ("--baseline-host", "embedded")
-# +50%: what 20 s of four users resolve beside four other runs (the default +20% is the benchmark's)
+# +100%: what 20 s of four users resolve beside four other runs (the default +20% is the benchmark's);
+# a CI run's A/A duet resolved +59% at best and was rightly inconclusive against +50%. The slowed
+# endpoint's +300 ms is twenty times its p95, far beyond either
 PROFILE = (
     "version: 1\nload: {users: 4, spawn_rate: 8, run_time: 20s}\nsettings: {warmup: spawn}\n"
-    "duet: {baseline_host: %s}\nregression:\n  default: { p95: +50%% }\n  global: { error_rate: +0.5pp }\n"
+    "duet: {baseline_host: %s}\nregression:\n  default: { p95: +100%% }\n  global: { error_rate: +0.5pp }\n"
 )
 
 
