@@ -225,7 +225,7 @@ CORPUS_RUNS = {
     # one user: locust-plugins quits only when the user that reaches the limit is the last one running,
     # which several users can miss between them (the run then lasts its -t); no login, which one
     # user would make once, too few for a check; 150 iterations, because the tasks are picked at random
-    # and with 40 the one-in-six SQL task fell below min_requests in ~3% of runs (one CI run it did)
+    # and with 40 the one-in-six SQL task fell below min_requests in 2.7% of runs (one CI run it did)
     "--iterations": ("custom_client.py", "custom_client.yaml", ("-u", "1", "-r", "1", "-t", "40s", "-i", "150"), 0),
     "--processes": ("tasksets.py", "generic.yaml", ("--processes", "2", "-u", "4", "-r", "4", "-t", "8s"), 0),
     "the web UI": ("names.py", "names.yaml", ("--autostart", "--autoquit", "0", "-u", "3", "-r", "3", "-t", "8s"), 0),
